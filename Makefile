@@ -1,0 +1,57 @@
+# Kefu. `make demo` runs it with the demo organisation; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo install test bench lint format messages walk worker clean system-deps static
+
+demo: install
+	$(MANAGE) seed_demo
+	@echo "Kefu: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(MANAGE) runserver $(HOST):$(PORT) --noreload
+
+install: system-deps $(VENV)/.installed kefu/static/vendor/.built messages static
+	$(MANAGE) migrate --no-input
+
+system-deps:
+	@scripts/system-deps.sh
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+kefu/static/vendor/.built: frontend/package.json frontend/package-lock.json frontend/build.mjs
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+	touch $@
+
+messages: $(VENV)/.installed
+	@$(MANAGE) compilemessages --ignore=.venv --ignore=frontend -v 0
+
+static: $(VENV)/.installed kefu/static/vendor/.built
+	@$(MANAGE) collectstatic --no-input -v 0
+
+test: system-deps $(VENV)/.installed kefu/static/vendor/.built messages
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_conventions.py
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+walk: install
+	$(BIN)/python scripts/walk_all.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules kefu/static/vendor staticfiles db.sqlite3*

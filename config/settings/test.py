@@ -1,0 +1,17 @@
+"""pytest: fast hashing, no HSTS on the test client's plain HTTP."""
+
+import os
+
+os.environ.setdefault("KEFU_SECRET_KEY", "test-only-key-0123456789abcdef0123456789abcdef")
+os.environ["KEFU_DEBUG"] = "false"
+
+from config.settings.base import *
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+SECURE_HSTS_SECONDS = 0
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,24 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("kefu.accounts.api.urls")),
+    path("", include("kefu.orgs.api.urls")),
+    path("", include("kefu.properties.api.urls")),
+]
+
+urlpatterns = [
+    path("", include("kefu.workbench.urls")),
+    path("", include("kefu.core.urls")),
+    path("accounts/", include("kefu.accounts.urls")),
+    path("orgs/", include("kefu.orgs.urls")),
+    path("properties/", include("kefu.properties.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler403 = "kefu.core.errorviews.permission_denied"
+handler404 = "kefu.core.errorviews.page_not_found"
+handler500 = "kefu.core.errorviews.server_error"

@@ -1,0 +1,30 @@
+"""Abstract bases every Kefu model builds on."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class OrgOwnedModel(BaseModel):
+    """A row that belongs to one organisation unit; `kefu.core.scoping` filters on it."""
+
+    organisation = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("organisation unit"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=True,
+    )
+
+    # The field path from this model to its OrgUnit, read by kefu.core.scoping.
+    scope_field = "organisation"
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,49 @@
+"""Action permissions: which roles may do what. Services call `ensure_can` before they write.
+
+The URL access table (kefu.core.access) decides who may open a page; this table decides who
+may perform an action, whichever adapter (page, API, task) asks for it.
+"""
+
+from typing import Any, Protocol
+
+from kefu.core.errors import Forbidden
+from kefu.core.roles import ALL_ROLES, Role
+
+ACTIONS: dict[str, frozenset[str]] = {
+    "orgs.manage_units": frozenset({Role.ADMIN}),
+    "orgs.manage_staff": frozenset({Role.ADMIN}),
+    "properties.manage": frozenset({Role.ADMIN}),
+    "properties.import": frozenset({Role.ADMIN}),
+    "properties.view": ALL_ROLES - {Role.CONTRACTOR},
+    "accounts.view_security_log": frozenset({Role.ADMIN}),
+    "accounts.manage_policy": frozenset({Role.ADMIN}),
+}
+
+
+class Actor(Protocol):
+    @property
+    def role_set(self) -> frozenset[str]: ...
+
+    @property
+    def unit(self) -> Any: ...
+
+
+def can(actor: Actor | None, action: str) -> bool:
+    if actor is None:
+        return False
+    try:
+        allowed = ACTIONS[action]
+    except KeyError as exc:
+        raise KeyError(f"unknown action {action!r}: add it to kefu.core.permissions.ACTIONS") from exc
+    return bool(actor.role_set & allowed)
+
+
+def in_scope(actor: Actor, unit: Any) -> bool:
+    """Is `unit` the actor's unit or below it?"""
+    return bool(unit.path.startswith(actor.unit.path))
+
+
+def ensure_can(actor: Actor | None, action: str, unit: Any | None = None) -> None:
+    """Raise Forbidden unless the actor's roles allow `action` (on something owned by `unit`)."""
+    if not can(actor, action) or (unit is not None and actor is not None and not in_scope(actor, unit)):
+        raise Forbidden()

@@ -1,0 +1,65 @@
+"""The one place that turns (viewer, model) into the rows that viewer may see.
+
+A viewer sees the rows of their organisation unit and of every unit below it. Units store a
+materialised path ("0001.0004.0012."), so "this unit and everything below it" is one indexed
+prefix query; the scoped query filters on `organisation_id IN (that subquery)`, which keeps
+every list a single SQL statement whatever the depth of the tree.
+"""
+
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from kefu.orgs.models import OrgUnit
+
+M = TypeVar("M", bound=models.Model)
+
+
+class Viewer(Protocol):
+    """What scoping needs of a viewer: the unit they belong to (a Membership has it)."""
+
+    @property
+    def unit(self) -> "OrgUnit": ...
+
+
+def _unit_model() -> type[models.Model]:
+    return apps.get_model("orgs", "OrgUnit")
+
+
+def subtree_units(unit: "OrgUnit") -> models.QuerySet[Any]:
+    """The unit and all its descendants, as a queryset of OrgUnit."""
+    return _unit_model()._default_manager.filter(path__startswith=unit.path)
+
+
+def visible_to_unit(model: type[M], unit: "OrgUnit") -> models.QuerySet[M]:
+    """Rows of `model` owned by `unit` or a descendant; for system jobs acting for a unit."""
+    manager = model._default_manager
+    if model is _unit_model():
+        return manager.filter(path__startswith=unit.path)
+    field = getattr(model, "scope_field", None)
+    if not field:
+        raise ImproperlyConfigured(f"{model.__name__} declares no scope_field")
+    unit_ids = subtree_units(unit).values("pk")
+    return manager.filter(**{f"{field}__in": unit_ids})
+
+
+def visible(model: type[M], viewer: Viewer) -> models.QuerySet[M]:
+    """Rows of `model` that `viewer` may see. Every user-triggered query starts here."""
+    return visible_to_unit(model, viewer.unit)
+
+
+def get_visible_or_404(model: type[M], viewer: Viewer, **lookup: Any) -> M:
+    """One visible row; a row of another unit raises the same 404 as a missing one."""
+    return one_or_404(visible(model, viewer), **lookup)
+
+
+def one_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
+    """One row of an already scoped queryset (a selector's), or the uniform 404."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc

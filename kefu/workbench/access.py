@@ -1,0 +1,5 @@
+from kefu.core.access import STAFF, Rule
+
+ACCESS: dict[str, Rule] = {
+    "workbench:home": STAFF,
+}

@@ -1,0 +1,44 @@
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from kefu.accounts.selectors import recent_logins
+from kefu.core.permissions import can
+from kefu.orgs.selectors import staff_list, unit_list
+from kefu.properties.models import Unit
+from kefu.properties.selectors import property_totals, units_by_project
+
+
+def _units_chart(projects: list) -> dict:
+    standards = Unit.DeliveryStandard
+    series = [
+        {"name": str(standards.SHELL.label), "type": "bar", "stack": "units", "data": [p.shell for p in projects]},
+        {"name": str(standards.BASIC.label), "type": "bar", "stack": "units", "data": [p.basic for p in projects]},
+        {"name": str(standards.FITTED.label), "type": "bar", "stack": "units", "data": [p.fitted for p in projects]},
+    ]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 40, "right": 16, "bottom": 30, "top": 36},
+        "xAxis": {"type": "category", "data": [p.name for p in projects]},
+        "yAxis": {"type": "value", "name": _("Units")},
+        "series": series,
+    }
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    viewer = request.membership  # type: ignore[attr-defined]
+    context: dict = {"recent_logins": recent_logins(user_id=request.user.pk)}
+    if can(viewer, "properties.view"):
+        projects = list(units_by_project(viewer=viewer))
+        context.update(
+            totals=property_totals(viewer=viewer),
+            projects=projects,
+            units_chart=_units_chart(projects) if projects else None,
+        )
+    if can(viewer, "orgs.manage_staff"):
+        context.update(
+            unit_count=unit_list(viewer=viewer, include_inactive=False).count(),
+            staff_count=staff_list(viewer=viewer, is_active=True).count(),
+        )
+    return TemplateResponse(request, "workbench/home.html", context)
