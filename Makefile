@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo install test bench lint format messages walk worker clean system-deps static
+.PHONY: demo install test bench lint format messages clean system-deps static
 
 demo: install
 	$(MANAGE) seed_demo
@@ -49,9 +49,6 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-
-walk: install
-	$(BIN)/python scripts/walk_all.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules kefu/static/vendor staticfiles db.sqlite3*

@@ -12,7 +12,8 @@ from kefu.orgs.tests.factories import MembershipFactory, OrgUnitFactory
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache() -> None:
+def _db_and_clean_cache(db: None) -> None:
+    """Every test may use the database; the cache never carries state from one test to the next."""
     from django.core.cache import cache
 
     cache.clear()

@@ -16,6 +16,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # OPTIONS metadata would call get_object() on views that have no queryset; nobody uses it.
+    "DEFAULT_METADATA_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
 }
@@ -25,6 +27,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Kefu customer-service system. Every endpoint is scoped to the caller's unit.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["kefu.core.api.permissions.HasRouteAccess"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -15,3 +15,6 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 SECURE_HSTS_SECONDS = 0
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# 4xx responses are what many tests are about; keep their warnings out of the output.
+LOGGING["loggers"]["django.request"] = {"level": "ERROR"}

@@ -11,6 +11,7 @@ from kefu.orgs.models import Membership
 def security_event_list(
     *,
     viewer: Membership,
+    user_id: int | None = None,
     username: str | None = None,
     kind: str | None = None,
     since: date | None = None,
@@ -23,6 +24,8 @@ def security_event_list(
         in_scope |= Q(user__isnull=True)
     events = SecurityEvent.objects.filter(in_scope)
     events = events.select_related("user__membership", "actor__membership")
+    if user_id:
+        events = events.filter(user_id=user_id)
     if username:
         events = events.filter(username__icontains=username)
     if kind:

@@ -1,5 +1,6 @@
 """Sign-in, lockout, tokens and the security event log."""
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -61,28 +62,47 @@ def login_locked_until(*, username: str) -> timezone.datetime | None:
 
 
 def _recent_failures(*, username: str) -> int:
-    since = timezone.now() - _window()
+    """Failures within the window since the last sign-in, password reset or end of a lockout.
+
+    Attempts refused during a lockout are recorded as failures too; counting from the end of
+    the lockout keeps them from locking the account again on the first mistake afterwards.
+    """
+    now = timezone.now()
+    starts = [now - _window()]
     last_reset = (
         SecurityEvent.objects.filter(
             username=username,
-            kind__in=[SecurityEvent.Kind.LOGIN, SecurityEvent.Kind.LOCKED_OUT, SecurityEvent.Kind.PASSWORD_RESET],
-            created_at__gte=since,
+            kind__in=[SecurityEvent.Kind.LOGIN, SecurityEvent.Kind.PASSWORD_RESET],
+            created_at__gte=starts[0],
         )
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
     )
+    if last_reset:
+        starts.append(last_reset)
+    last_lock = (
+        SecurityEvent.objects.filter(
+            username=username, kind=SecurityEvent.Kind.LOCKED_OUT, created_at__gte=now - 2 * _window()
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last_lock:
+        starts.append(last_lock + _window())
     failures = SecurityEvent.objects.filter(
-        username=username, kind=SecurityEvent.Kind.LOGIN_FAILED, created_at__gte=last_reset or since
+        username=username, kind=SecurityEvent.Kind.LOGIN_FAILED, created_at__gte=max(starts)
     )
     return failures.count()
 
 
 def _minutes_left(until: timezone.datetime) -> int:
-    return max(1, int((until - timezone.now()).total_seconds() // 60) + 1)
+    """Whole minutes until `until`, rounded up: 15 minutes left reads as 15, 14m01s as 15."""
+    return max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
 
 
-@transaction.atomic
+# Not atomic: the failure and lockout records must survive the error that reports them.
 def login_attempt(*, request: HttpRequest | None, username: str, password: str) -> User:
     """Check the credentials, record the attempt, lock the account after too many failures."""
     username = username.strip()
@@ -106,13 +126,14 @@ def logout_record(*, request: HttpRequest, user: User, kind: str = SecurityEvent
     security_event_record(kind=kind, username=user.username, user=user, request=request)
 
 
-@transaction.atomic
 def token_issue(*, request: HttpRequest, username: str, password: str) -> Token:
     """A fresh API token for valid credentials; the user's previous token stops working."""
+    # Outside the transaction, like a sign-in: a failed attempt is recorded even though it raises.
     user = login_attempt(request=request, username=username, password=password)
-    Token.objects.filter(user=user).delete()
-    token = Token.objects.create(user=user)
-    security_event_record(kind=SecurityEvent.Kind.TOKEN_ISSUED, username=user.username, user=user, request=request)
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        token = Token.objects.create(user=user)
+        security_event_record(kind=SecurityEvent.Kind.TOKEN_ISSUED, username=user.username, user=user, request=request)
     return token
 
 

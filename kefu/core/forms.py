@@ -4,15 +4,26 @@ from django import forms
 
 
 class StyledForm(forms.Form):
-    """Adds Tabler's classes to every widget so templates can render fields uniformly."""
+    """Tabler classes on every widget, and `is-invalid` on every field that gets an error.
+
+    Fields are marked in add_error (which validation itself goes through), never by reading
+    self.errors in __init__: that would validate before a subclass narrowed its querysets, and
+    would miss the errors a view adds after a service refused (e.g. "username taken").
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
                 continue
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()

@@ -61,5 +61,5 @@ def one_or_404(queryset: models.QuerySet[M], **lookup: Any) -> M:
     """One row of an already scoped queryset (a selector's), or the uniform 404."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
         raise Http404 from exc

@@ -31,3 +31,33 @@ class CannotDisableSelf(Conflict):
 class NoRoles(InvalidInput):
     code = "no_roles"
     default_message = _("Choose at least one role.")
+
+
+class UnitCodeTaken(Conflict):
+    code = "unit_code_taken"
+    default_message = _("The code %(code)s is already used by another unit.")
+
+
+class UnitNameTaken(Conflict):
+    code = "unit_name_taken"
+    default_message = _("%(parent)s already has a sub-unit named %(name)s.")
+
+
+class UnitParentInactive(InvalidInput):
+    code = "unit_parent_inactive"
+    default_message = _("%(name)s is inactive. Choose an active parent unit.")
+
+
+class UnitInactive(InvalidInput):
+    code = "unit_inactive"
+    default_message = _("%(name)s is inactive. Choose an active unit.")
+
+
+class WeakPassword(InvalidInput):
+    code = "weak_password"
+    default_message = _("The password is too weak.")
+
+
+class CannotRemoveOwnAdminRole(Conflict):
+    code = "cannot_remove_own_admin_role"
+    default_message = _("You cannot remove the administrator role from your own account.")

@@ -62,7 +62,12 @@ class Membership(BaseModel):
         on_delete=models.CASCADE,
         related_name="membership",
     )
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="memberships")
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("organisation unit"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
     name = models.CharField(_("full name"), max_length=50)
     title = models.CharField(_("job title"), max_length=50, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kefu.accounts.models import SecurityEvent, User
@@ -11,17 +12,32 @@ from kefu.core.permissions import ensure_can
 from kefu.core.roles import Role
 from kefu.orgs.errors import (
     CannotDisableSelf,
+    CannotRemoveOwnAdminRole,
     NoRoles,
+    UnitCodeTaken,
     UnitHasActiveChildren,
     UnitHasStaff,
+    UnitInactive,
     UnitMoveIntoOwnSubtree,
+    UnitNameTaken,
+    UnitParentInactive,
     UsernameTaken,
+    WeakPassword,
 )
 from kefu.orgs.models import PATH_SEGMENT_WIDTH, Membership, OrgUnit, RoleGrant
 
 
 def _segment(unit_id: int) -> str:
     return f"{unit_id:0{PATH_SEGMENT_WIDTH}d}."
+
+
+def _check_unit_unique(*, code: str, name: str, parent: OrgUnit | None, exclude_pk: int | None = None) -> None:
+    # The database enforces both; checking first turns an IntegrityError into a field error.
+    others = OrgUnit.objects.exclude(pk=exclude_pk) if exclude_pk else OrgUnit.objects.all()
+    if others.filter(code=code).exists():
+        raise UnitCodeTaken(field="code", code=code)
+    if parent is not None and others.filter(parent=parent, name=name).exists():
+        raise UnitNameTaken(field="name", parent=parent.name, name=name)
 
 
 def _insert_unit(*, parent: OrgUnit | None, name: str, code: str, kind: str, timezone: str) -> OrgUnit:
@@ -48,6 +64,9 @@ def unit_create(
     *, actor: Membership, parent: OrgUnit, name: str, code: str, kind: str, timezone: str = "Asia/Shanghai"
 ) -> OrgUnit:
     ensure_can(actor, "orgs.manage_units", parent)
+    if not parent.is_active:
+        raise UnitParentInactive(field="parent", name=parent.name)
+    _check_unit_unique(code=code, name=name, parent=parent)
     return _insert_unit(parent=parent, name=name, code=code, kind=kind, timezone=timezone)
 
 
@@ -64,12 +83,17 @@ def unit_update(
 ) -> OrgUnit:
     ensure_can(actor, "orgs.manage_units", unit)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
-    unit.name, unit.code, unit.kind, unit.timezone = name, code, kind, timezone
-    if parent is not None and parent.pk != unit.parent_id:
-        ensure_can(actor, "orgs.manage_units", parent)
-        if parent.path.startswith(unit.path):
+    new_parent = parent if parent is not None and parent.pk != unit.parent_id else None
+    if new_parent is not None:
+        ensure_can(actor, "orgs.manage_units", new_parent)
+        if new_parent.path.startswith(unit.path):
             raise UnitMoveIntoOwnSubtree(field="parent")
-        _move_subtree(unit=unit, new_parent=parent)
+        if not new_parent.is_active:
+            raise UnitParentInactive(field="parent", name=new_parent.name)
+    _check_unit_unique(code=code, name=name, parent=new_parent or unit.parent, exclude_pk=unit.pk)
+    unit.name, unit.code, unit.kind, unit.timezone = name, code, kind, timezone
+    if new_parent is not None:
+        _move_subtree(unit=unit, new_parent=new_parent)
     unit.save()
     return unit
 
@@ -95,6 +119,8 @@ def _move_subtree(*, unit: OrgUnit, new_parent: OrgUnit) -> None:
 def unit_set_active(*, actor: Membership, unit: OrgUnit, is_active: bool) -> OrgUnit:
     ensure_can(actor, "orgs.manage_units", unit)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    if is_active and unit.parent is not None and not unit.parent.is_active:
+        raise UnitParentInactive(name=unit.parent.name)
     if not is_active:
         if unit.children.filter(is_active=True).exists():
             raise UnitHasActiveChildren(name=unit.name)
@@ -104,6 +130,13 @@ def unit_set_active(*, actor: Membership, unit: OrgUnit, is_active: bool) -> Org
     unit.is_active = is_active
     unit.save(update_fields=["is_active", "updated_at"])
     return unit
+
+
+def _validate_password(*, password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise WeakPassword(" ".join(exc.messages), field="password") from exc
 
 
 def _set_roles(*, membership: Membership, roles: Iterable[str]) -> None:
@@ -131,10 +164,12 @@ def staff_create(
     """A new staff account. `actor=None` only from set-up commands (demo data, bootstrap)."""
     if actor is not None:
         ensure_can(actor, "orgs.manage_staff", unit)
+    if not unit.is_active:
+        raise UnitInactive(field="unit", name=unit.name)
     if User.objects.filter(username__iexact=username).exists():
         raise UsernameTaken(field="username", username=username)
     user = User(username=username)
-    password_validation.validate_password(password, user)
+    _validate_password(password=password, user=user)
     user.set_password(password)
     user.save()
     membership = Membership.objects.create(
@@ -158,7 +193,13 @@ def staff_update(
 ) -> Membership:
     ensure_can(actor, "orgs.manage_staff", membership.unit)
     ensure_can(actor, "orgs.manage_staff", unit)
+    roles = list(roles)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if unit.pk != membership.unit_id and not unit.is_active:
+        raise UnitInactive(field="unit", name=unit.name)
+    # An administrator who drops their own admin role can no longer undo it.
+    if membership.pk == actor.pk and Role.ADMIN not in set(roles):
+        raise CannotRemoveOwnAdminRole(field="roles")
     membership.unit, membership.name, membership.title = unit, name, title
     membership.mobile, membership.employee_no = mobile, employee_no
     membership.save()
@@ -192,7 +233,7 @@ def staff_reset_password(*, actor: Membership, membership: Membership, password:
     """Set a new password. The user's existing sessions end (their auth hash no longer matches)."""
     ensure_can(actor, "orgs.manage_staff", membership.unit)
     user = User.objects.select_for_update().get(pk=membership.user_id)
-    password_validation.validate_password(password, user)
+    _validate_password(password=password, user=user)
     user.set_password(password)
     user.save(update_fields=["password"])
     user_revoke_tokens(user=user)

@@ -19,7 +19,7 @@ class TokenCreateApi(APIView):
     @extend_schema(
         operation_id="token_create",
         request=TokenCreateInputSerializer,
-        responses={201: TokenOutputSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+        responses={201: TokenOutputSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 429: ErrorSerializer},
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
