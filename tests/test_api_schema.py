@@ -9,6 +9,8 @@ import json
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -25,6 +27,18 @@ schema.app = WSGIHandler()
 # Valid-by-schema bodies may still break business rules (a floor above the building's top,
 # a duplicate code): a 400/409 for those is correct, so this one check does not apply.
 _EXCLUDED = [check for check in CHECKS.get_all() if check.__name__ == "positive_data_acceptance"]
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    # Django closes "obsolete" connections when a request ends; inside the test's transaction
+    # that would close it (its autocommit differs from the settings). Django's own test client
+    # switches this off the same way for the requests it makes.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

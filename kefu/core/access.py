@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 
-from kefu.core.roles import ALL_ROLES
+from kefu.core.roles import ALL_ROLES, Role
 
 PUBLIC: Final = "public"
 STAFF: Final = ALL_ROLES
@@ -22,8 +22,8 @@ Rule = str | frozenset[str]
 CORE_ACCESS: dict[str, Rule] = {
     "core:healthz": PUBLIC,
     "set_language": PUBLIC,
-    "api-schema": STAFF,
-    "api-docs": STAFF,
+    "api-schema": frozenset({Role.ADMIN}),
+    "api-docs": frozenset({Role.ADMIN}),
 }
 
 

@@ -32,7 +32,8 @@ class BuildingFactory(factory.django.DjangoModelFactory):
 
     project = factory.SubFactory(ProjectFactory)
     organisation = factory.SelfAttribute("project.organisation")
-    code = factory.Sequence(lambda n: str(n + 1))
+    # Far above the small numbers tests spell out ("1", "3"), so a default never collides with them.
+    code = factory.Sequence(lambda n: str(n + 1001))
     name = factory.LazyAttribute(lambda o: f"{o.code}栋")
     floors_above = 18
     floors_below = 0

@@ -393,12 +393,12 @@ def _update_fields(unit: Unit, **overrides: object) -> dict[str, object]:
 
 def test_unit_update_moves_unit_to_another_building_of_project(admin, city):
     unit = UnitFactory(building__project__organisation=city)
-    other = BuildingFactory(project=unit.project, code="7")
+    other = BuildingFactory(project=unit.project, code="7A")
 
     unit_update(actor=admin, unit=unit, **_update_fields(unit, building=other, entrance="2", number="901", floor=9))
 
     unit.refresh_from_db()
-    assert (unit.building, unit.label, unit.floor) == (other, "7-2-901", 9)
+    assert (unit.building, unit.label, unit.floor) == (other, "7A-2-901", 9)
 
 
 def test_unit_update_keeps_own_number(admin, city):
