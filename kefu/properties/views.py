@@ -17,6 +17,7 @@ from kefu.core.permissions import can
 from kefu.orgs.models import Membership
 from kefu.orgs.selectors import unit_choices
 from kefu.properties import selectors, services
+from kefu.properties.charts import STANDARD_COLOURS
 from kefu.properties.forms import (
     BuildingForm,
     CommonPartFilterForm,
@@ -31,11 +32,6 @@ from kefu.properties.models import Building, CommonPart, Project, Unit
 PAGE_SIZE = 50
 
 # Grid cells, legend and chart share one colour per delivery standard (see kefu.css).
-STANDARD_COLOURS = {
-    Unit.DeliveryStandard.SHELL: "#adb5bd",
-    Unit.DeliveryStandard.BASIC: "#4299e1",
-    Unit.DeliveryStandard.FITTED: "#2fb344",
-}
 
 
 class PageRequest(HttpRequest):

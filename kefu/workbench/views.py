@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.selectors import recent_logins
 from kefu.core.permissions import can
 from kefu.orgs.selectors import staff_list, unit_list
+from kefu.properties.charts import STANDARD_COLOURS
 from kefu.properties.models import Unit
 from kefu.properties.selectors import property_totals, units_by_project
 
@@ -17,6 +18,11 @@ def _units_chart(projects: list) -> dict:
         {"name": str(standards.FITTED.label), "type": "bar", "stack": "units", "data": [p.fitted for p in projects]},
     ]
     return {
+        "color": [
+            STANDARD_COLOURS[standards.SHELL],
+            STANDARD_COLOURS[standards.BASIC],
+            STANDARD_COLOURS[standards.FITTED],
+        ],
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": {"left": 40, "right": 16, "bottom": 30, "top": 36},

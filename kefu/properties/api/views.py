@@ -1,3 +1,5 @@
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -47,6 +49,28 @@ class CommonPartFilters(FilterSerializer):
     kind = serializers.ChoiceField(choices=CommonPart.Kind.choices, required=False, allow_blank=True)
 
 
+def _project_input(request: Request, viewer: Any) -> dict[str, Any]:
+    """The validated body of a project write, with the organisation resolved in scope."""
+    data = ProjectInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    fields = dict(data.validated_data)
+    unit_id = fields.pop("organisation")
+    fields["organisation"] = resolve_or_field_error("organisation", lambda: orgunit_get(viewer=viewer, unit_id=unit_id))
+    return fields
+
+
+def _unit_input(request: Request, viewer: Any) -> dict[str, Any]:
+    """The validated body of a unit write, with the building resolved in scope."""
+    data = UnitInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    fields = dict(data.validated_data)
+    building_id = fields.pop("building")
+    fields["building"] = resolve_or_field_error(
+        "building", lambda: selectors.building_get(viewer=viewer, building_id=building_id)
+    )
+    return fields
+
+
 class ProjectListApi(ListApi):
     @extend_schema(
         operation_id="project_list",
@@ -66,12 +90,7 @@ class ProjectListApi(ListApi):
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
-        data = ProjectInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        unit_id = fields.pop("organisation")
-        organisation = resolve_or_field_error("organisation", lambda: orgunit_get(viewer=viewer, unit_id=unit_id))
-        project = services.project_create(actor=viewer, organisation=organisation, **fields)
+        project = services.project_create(actor=viewer, **_project_input(request, viewer))
         return Response(ProjectOutputSerializer(project).data, status=201)
 
 
@@ -94,12 +113,7 @@ class ProjectDetailApi(APIView):
     def put(self, request: Request, project_id: int) -> Response:
         viewer = viewer_of(request)
         project = selectors.project_get(viewer=viewer, project_id=project_id)
-        data = ProjectInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        unit_id = fields.pop("organisation")
-        organisation = resolve_or_field_error("organisation", lambda: orgunit_get(viewer=viewer, unit_id=unit_id))
-        project = services.project_update(actor=viewer, project=project, organisation=organisation, **fields)
+        project = services.project_update(actor=viewer, project=project, **_project_input(request, viewer))
         return Response(ProjectOutputSerializer(project).data)
 
 
@@ -163,14 +177,8 @@ class UnitListApi(ListApi):
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
-        data = UnitInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        building_id = fields.pop("building")
-        building = resolve_or_field_error(
-            "building", lambda: selectors.building_get(viewer=viewer, building_id=building_id)
-        )
-        unit = services.unit_create(actor=viewer, project=building.project, building=building, **fields)
+        fields = _unit_input(request, viewer)
+        unit = services.unit_create(actor=viewer, project=fields["building"].project, **fields)
         return Response(UnitOutputSerializer(unit).data, status=201)
 
 
@@ -191,14 +199,7 @@ class UnitDetailApi(APIView):
     def put(self, request: Request, unit_id: int) -> Response:
         viewer = viewer_of(request)
         unit = selectors.unit_get(viewer=viewer, unit_id=unit_id)
-        data = UnitInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        building_id = fields.pop("building")
-        building = resolve_or_field_error(
-            "building", lambda: selectors.building_get(viewer=viewer, building_id=building_id)
-        )
-        unit = services.unit_update(actor=viewer, unit=unit, building=building, **fields)
+        unit = services.unit_update(actor=viewer, unit=unit, **_unit_input(request, viewer))
         return Response(UnitOutputSerializer(selectors.unit_get(viewer=viewer, unit_id=unit.pk)).data)
 
 
