@@ -105,6 +105,7 @@ class Unit(OrgOwnedModel):
         indexes = [
             models.Index(fields=["organisation", "id"], name="unit_org_id"),
             models.Index(fields=["project", "label"], name="unit_project_label"),
+            models.Index(fields=["project", "building", "entrance", "floor", "number", "id"], name="unit_listing"),
         ]
 
     def __str__(self) -> str:

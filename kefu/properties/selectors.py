@@ -235,7 +235,9 @@ def unit_list(
         units = units.filter(delivery_standard=delivery_standard)
     if q:
         units = units.filter(label__icontains=q.strip())
-    return units.order_by("project__name", "project_id", "building__code", "building_id", "entrance", "floor", "number")
+    # Ordered by the unit table's own columns, which the unit_listing index covers: PostgreSQL
+    # walks the index instead of sorting every unit in scope (50,000 rows spilled to disk).
+    return units.order_by("project_id", "building_id", "entrance", "floor", "number", "id")
 
 
 def unit_layouts(*, viewer: Membership, project_id: int | None = None) -> list[str]:
