@@ -5,6 +5,7 @@ api_v1 = [
     path("", include("kefu.accounts.api.urls")),
     path("", include("kefu.orgs.api.urls")),
     path("", include("kefu.properties.api.urls")),
+    path("", include("kefu.customers.api.urls")),
 ]
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("kefu.accounts.urls")),
     path("orgs/", include("kefu.orgs.urls")),
     path("properties/", include("kefu.properties.urls")),
+    path("customers/", include("kefu.customers.urls")),
+    path("audit/", include("kefu.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "kefu.orgs",
     "kefu.accounts",
     "kefu.properties",
+    "kefu.audit",
+    "kefu.customers",
     "kefu.workbench",
 ]
 
@@ -151,6 +153,12 @@ MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KEFU_IMPORT_MAX_BYTES = env.int("KEFU_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# Personal data at rest: Fernet keys (comma-separated, first encrypts, all decrypt) and the key
+# of the hashes that find an ID number without decrypting. Production sets both; development
+# and tests derive them from the secret key.
+KEFU_FIELD_KEYS = env.list("KEFU_FIELD_KEYS", default=[])
+KEFU_HASH_KEY = env("KEFU_HASH_KEY", default="")
 
 # Only behind a proxy that sets it may X-Forwarded-For name the client (login records, limits).
 KEFU_TRUST_X_FORWARDED_FOR = env.bool("KEFU_TRUST_X_FORWARDED_FOR", default=False)

@@ -8,3 +8,8 @@ os.environ.setdefault("KEFU_DEBUG", "true")
 from config.settings.base import *
 
 SECURE_HSTS_SECONDS = 0
+
+from kefu.core.crypto import derive_key  # noqa: E402
+
+KEFU_FIELD_KEYS = KEFU_FIELD_KEYS or [derive_key(SECRET_KEY, "field")]  # noqa: F405
+KEFU_HASH_KEY = KEFU_HASH_KEY or derive_key(SECRET_KEY, "hash")  # noqa: F405

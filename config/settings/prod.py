@@ -2,6 +2,8 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 os.environ.setdefault("KEFU_LOG_JSON", "true")
 
 from config.settings.base import *
@@ -13,3 +15,6 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+if not KEFU_FIELD_KEYS or not KEFU_HASH_KEY:  # noqa: F405
+    raise ImproperlyConfigured("Set KEFU_FIELD_KEYS and KEFU_HASH_KEY: personal data is encrypted with them.")

@@ -18,3 +18,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # 4xx responses are what many tests are about; keep their warnings out of the output.
 LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
+
+from kefu.core.crypto import derive_key  # noqa: E402
+
+KEFU_FIELD_KEYS = KEFU_FIELD_KEYS or [derive_key(SECRET_KEY, "field")]  # noqa: F405
+KEFU_HASH_KEY = KEFU_HASH_KEY or derive_key(SECRET_KEY, "hash")  # noqa: F405

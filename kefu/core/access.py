@@ -29,12 +29,14 @@ CORE_ACCESS: dict[str, Rule] = {
 
 def _load() -> dict[str, Rule]:
     from kefu.accounts.access import ACCESS as ACCOUNTS
+    from kefu.audit.access import ACCESS as AUDIT
+    from kefu.customers.access import ACCESS as CUSTOMERS
     from kefu.orgs.access import ACCESS as ORGS
     from kefu.properties.access import ACCESS as PROPERTIES
     from kefu.workbench.access import ACCESS as WORKBENCH
 
     table: dict[str, Rule] = {}
-    for part in (CORE_ACCESS, ACCOUNTS, ORGS, PROPERTIES, WORKBENCH):
+    for part in (CORE_ACCESS, ACCOUNTS, ORGS, PROPERTIES, CUSTOMERS, AUDIT, WORKBENCH):
         overlap = table.keys() & part.keys()
         if overlap:
             raise ValueError(f"URL names declared twice in the access table: {sorted(overlap)}")

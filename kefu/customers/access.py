@@ -1,0 +1,3 @@
+from kefu.core.access import Rule
+
+ACCESS: dict[str, Rule] = {}
