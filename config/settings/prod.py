@@ -16,5 +16,5 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-if not KEFU_FIELD_KEYS or not KEFU_HASH_KEY:  # noqa: F405
+if not KEFU_FIELD_KEYS or not KEFU_HASH_KEY:
     raise ImproperlyConfigured("Set KEFU_FIELD_KEYS and KEFU_HASH_KEY: personal data is encrypted with them.")

@@ -21,5 +21,5 @@ LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
 
 from kefu.core.crypto import derive_key  # noqa: E402
 
-KEFU_FIELD_KEYS = KEFU_FIELD_KEYS or [derive_key(SECRET_KEY, "field")]  # noqa: F405
-KEFU_HASH_KEY = KEFU_HASH_KEY or derive_key(SECRET_KEY, "hash")  # noqa: F405
+KEFU_FIELD_KEYS = KEFU_FIELD_KEYS or [derive_key(SECRET_KEY, "field")]
+KEFU_HASH_KEY = KEFU_HASH_KEY or derive_key(SECRET_KEY, "hash")

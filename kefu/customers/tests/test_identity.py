@@ -4,7 +4,9 @@ from kefu.core.errors import InvalidInput
 from kefu.customers.identity import mask_id_number, mask_mobile, normalise_mobile, validate_id_number
 
 
-@pytest.mark.parametrize("raw", ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "008613812345678"])
+@pytest.mark.parametrize(
+    "raw", ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "008613812345678"]
+)
 def test_normalise_mobile_accepts_the_ways_people_write_a_mainland_mobile(raw):
     assert normalise_mobile(raw) == "8613812345678"
 

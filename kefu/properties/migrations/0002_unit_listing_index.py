@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0002_membership_unit_label'),
-        ('properties', '0001_initial'),
+        ("orgs", "0002_membership_unit_label"),
+        ("properties", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['project', 'building', 'entrance', 'floor', 'number', 'id'], name='unit_listing'),
+            model_name="unit",
+            index=models.Index(
+                fields=["project", "building", "entrance", "floor", "number", "id"], name="unit_listing"
+            ),
         ),
     ]
