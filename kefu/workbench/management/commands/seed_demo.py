@@ -12,6 +12,7 @@ from kefu.orgs import services as org_services
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.properties import services as property_services
 from kefu.properties.models import Building, CommonPart, Project, Unit
+from kefu.workbench.demo_customers import seed_all
 
 DEMO_PASSWORD = "Kefu-demo-2026!"
 
@@ -128,7 +129,12 @@ class Command(BaseCommand):
         for spec in STAFF:
             self._staff(spec, units[spec.unit])
         created = sum(self._project(admin, spec, units[spec.unit]) for spec in PROJECTS)
-        self.stdout.write(self.style.SUCCESS(f"Demo organisation ready ({created} units created this run)."))
+        customers = seed_all(admin=admin, units=units)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo organisation ready ({created} units and {customers} customer households created this run)."
+            )
+        )
         self.stdout.write(f"Sign in at /accounts/login/ — password for every account: {DEMO_PASSWORD}")
         for spec in STAFF:
             roles = ", ".join(str(Role(r).label) for r in spec.roles)
