@@ -51,12 +51,17 @@ def report(name: str, size: str, result: tuple[float, float, int]) -> None:
 
 
 def main() -> int:
-    from benchmarks import bench_import, bench_units
+    from benchmarks import bench_customers, bench_customers_import, bench_import, bench_units
 
     call_command("migrate", verbosity=0, interactive=False)
     reset_queries()
     print(f"database: {connection.vendor}")
-    suites: list[Callable[[], None]] = [bench_units.run, bench_import.main]
+    suites: list[Callable[[], None]] = [
+        bench_units.run,
+        bench_customers.run,
+        bench_import.main,
+        bench_customers_import.main,
+    ]
     for suite in suites:
         suite()
     return 0

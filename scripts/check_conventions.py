@@ -26,7 +26,7 @@ def main() -> int:
         rel = path.relative_to(ROOT)
         is_test = "tests" in path.parts
         is_command = "management" in path.parts
-        is_adapter = path.name in {"views.py", "import_views.py"} or (
+        is_adapter = (path.name.endswith("views.py") and not is_test) or (
             path.parent.name == "api" and path.name == "views.py"
         )
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):

@@ -15,6 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kefu.core.access import PUBLIC, access_table, roles_allowed
 from kefu.core.roles import Role
+from kefu.customers.models import Consent, CustomerImport, Grade, GradeRule, Tag
+from kefu.customers.services import consent_grant, household_add
+from kefu.customers.tests.factories import CustomerFactory
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.orgs.tests.factories import MembershipFactory, OrgUnitFactory
 from kefu.properties.models import ImportJob
@@ -76,8 +79,38 @@ def world(group: OrgUnit, city: OrgUnit, other_city: OrgUnit) -> World:
         "unit_id": unit.pk,
         "commonpart_id": part.pk,
         "import_id": job.pk,
+        **_customer_objects(city, unit),
     }
     return World(home=city, staff=staff, outsider=outsider, objects=objects)
+
+
+def _customer_objects(city: OrgUnit, unit: Any) -> dict[str, int]:
+    """A customer with a household, a contact and a consent; a likely duplicate of it; a grade
+    rule and a tag: the objects the customer ledger's URLs take."""
+    customer = CustomerFactory(organisation=city, mobile="13800000001")
+    duplicate = CustomerFactory(organisation=city, mobile="13800000001")
+    household = household_add(actor=None, customer=customer, unit=unit)
+    consent = consent_grant(actor=None, customer=customer, purpose=Consent.Purpose.SURVEY, method=Consent.Method.PAPER)
+    tag = Tag.objects.create(organisation=city, name="业主代表")
+    customer.tags.add(tag)
+    return {
+        "customer_id": customer.pk,
+        "household_id": household.pk,
+        "contact_id": customer.contacts.get().pk,
+        "consent_id": consent.pk,
+        "target_id": customer.pk,
+        "source_id": duplicate.pk,
+        "graderule_id": GradeRule.objects.create(organisation=city, grade=Grade.A).pk,
+        "tag_id": tag.pk,
+        "customerimport_id": CustomerImport.objects.create(
+            organisation=city,
+            project=unit.project,
+            file_name="台账.xlsx",
+            mode=CustomerImport.Mode.ALL_OR_NOTHING,
+            status=CustomerImport.Status.IMPORTED,
+            created_by=MembershipFactory(unit=city, roles=(Role.ADMIN,)).user,
+        ).pk,
+    }
 
 
 def _url(pattern: Pattern, world: World) -> str:

@@ -17,7 +17,11 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import CHECKS
 
 from kefu.core.roles import Role
+from kefu.customers.models import Consent
+from kefu.customers.services import consent_grant, household_add
+from kefu.customers.tests.factories import CustomerFactory
 from kefu.orgs.tests.factories import MembershipFactory
+from kefu.properties.models import Unit
 from kefu.properties.tests.factories import BuildingFactory, CommonPartFactory, ProjectFactory, UnitFactory
 
 _raw = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
@@ -49,6 +53,12 @@ def api_headers(city, other_city) -> dict[str, str]:
     for n in range(3):
         UnitFactory(building=building, number=f"{n + 1}01", floor=n + 1)
     CommonPartFactory(project=project, building=building)
+    # Customers with a household, a consent and a likely duplicate, so the customer endpoints
+    # answer with real objects (generated ids 1, 2, … hit them).
+    customer = CustomerFactory(organisation=city, name="张三", mobile="13800138000")
+    CustomerFactory(organisation=city, name="张三丰", mobile="13800138000")
+    household_add(actor=None, customer=customer, unit=Unit.objects.filter(building=building).first())
+    consent_grant(actor=None, customer=customer, purpose=Consent.Purpose.SURVEY, method=Consent.Method.PAPER)
     UnitFactory(building=BuildingFactory(project=ProjectFactory(organisation=other_city)))
     MembershipFactory(unit=other_city)
     return {"Authorization": f"Bearer {Token.objects.create(user=admin.user).key}"}

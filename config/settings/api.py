@@ -33,4 +33,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets that share a field name ("kind") or appear under two field names get one
+    # stable component name each.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerKindEnum": "kefu.customers.models.Customer.Kind",
+        "ContactKindEnum": "kefu.customers.models.ContactMethod.Kind",
+        "ConsentMethodEnum": "kefu.customers.models.Consent.Method",
+        "DuplicateKeyKindEnum": "kefu.customers.merge.DuplicateKey.KINDS",
+    },
 }

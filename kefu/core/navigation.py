@@ -36,6 +36,16 @@ NAVIGATION: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Customers"),
+        "ti-users-group",
+        (
+            NavItem(_("Customer ledger"), "customers:customer_list", "ti-address-book"),
+            NavItem(_("Duplicates"), "customers:duplicate_list", "ti-copy"),
+            NavItem(_("Grade rules"), "customers:graderule_list", "ti-stairs-up"),
+            NavItem(_("Tags"), "customers:tag_list", "ti-tags"),
+        ),
+    ),
+    NavSection(
         _("Organisation"),
         "ti-sitemap",
         (
@@ -49,6 +59,7 @@ NAVIGATION: tuple[NavSection, ...] = (
         (
             NavItem(_("Sign-in log"), "accounts:security_events", "ti-list-check"),
             NavItem(_("Security policy"), "accounts:security_policy", "ti-lock"),
+            NavItem(_("Audit log"), "audit:entry_list", "ti-file-search"),
             NavItem(_("API documentation"), "api-docs", "ti-api"),
         ),
     ),
@@ -63,17 +74,25 @@ class NavLink:
     active: bool
 
 
+def _matches(url: str, current_path: str) -> bool:
+    return current_path == url if url == "/" else current_path.startswith(url)
+
+
 def navigation_for(*, role_set: frozenset[str], current_path: str) -> list[tuple[NavSection, list[NavLink]]]:
-    sections = []
+    allowed = []
     for section in NAVIGATION:
-        links = []
+        items = []
         for item in section.items:
             rule = rule_for(item.url_name)
-            if rule is None or not roles_allowed(rule, role_set):
-                continue
-            url = reverse(item.url_name)
-            active = current_path == url if url == "/" else current_path.startswith(url)
-            links.append(NavLink(item.label, url, item.icon, active))
-        if links:
-            sections.append((section, links))
-    return sections
+            if rule is not None and roles_allowed(rule, role_set):
+                items.append((item, reverse(item.url_name)))
+        if items:
+            allowed.append((section, items))
+    # Only the most specific match is active: /customers/duplicates/ is "Duplicates", not also
+    # the ledger at /customers/.
+    matching = [url for _, items in allowed for _, url in items if _matches(url, current_path)]
+    active_url = max(matching, key=len, default=None)
+    return [
+        (section, [NavLink(item.label, url, item.icon, url == active_url) for item, url in items])
+        for section, items in allowed
+    ]

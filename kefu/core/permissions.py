@@ -23,6 +23,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "customers.merge": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "customers.erase": frozenset({Role.ADMIN}),
     "customers.manage_grades": frozenset({Role.ADMIN}),
+    "customers.manage_tags": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
     "accounts.view_security_log": frozenset({Role.ADMIN}),
     "accounts.manage_policy": frozenset({Role.ADMIN}),

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core.errors import Conflict, InvalidInput
+from kefu.core.errors import Conflict, InvalidInput, NotFound
 
 
 class IdNumberNeedsConsent(InvalidInput):
@@ -36,3 +36,42 @@ class CustomerMerged(Conflict):
 class CustomerAnonymised(Conflict):
     code = "customer_anonymised"
     default_message = _("This customer's personal data has been erased; the record can no longer be changed.")
+
+
+# Duplicates and merge
+
+
+class MergeWithItself(InvalidInput):
+    code = "merge_with_itself"
+    default_message = _("A customer cannot be merged with itself: choose another customer.")
+
+
+# Grade rules and tags
+
+
+class ScoreOutOfRange(InvalidInput):
+    code = "score_out_of_range"
+    default_message = _("Enter a score from 0 to 100.")
+
+
+class TagNameInvalid(InvalidInput):
+    code = "tag_name_invalid"
+    default_message = _("Enter a tag name of at most %(max)s characters.")
+
+
+class TagNameTaken(Conflict):
+    code = "tag_name_taken"
+    default_message = _("There is already a tag called %(name)s.")
+
+
+# Personal-data rights: reveal, erase
+
+
+class NothingToReveal(NotFound):
+    code = "nothing_to_reveal"
+    default_message = _("This customer has no ID number on record.")
+
+
+class ErasureReasonMissing(InvalidInput):
+    code = "erasure_reason_missing"
+    default_message = _("Say why the data is erased, e.g. the customer's written request and its date.")

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kefu.core.models import BaseModel, OrgOwnedModel
+from kefu.customers.identity import mask_mobile
 
 
 class Grade(models.TextChoices):
@@ -148,7 +149,9 @@ class ContactMethod(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.value}"
+        # Masked: str() reaches audit labels, admin pages and template debug logs.
+        value = mask_mobile(self.value) if self.kind in (self.Kind.MOBILE, self.Kind.PHONE) else self.value
+        return f"{self.get_kind_display()} {value}"
 
 
 class Household(OrgOwnedModel):
@@ -306,3 +309,54 @@ class TimelineEntry(OrgOwnedModel):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class CustomerImport(OrgOwnedModel):
+    """One upload of a customer ledger workbook: checked in full, previewed, then committed or cancelled."""
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+        VALID_ROWS = "valid_rows", _("Import valid rows only")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Waiting for confirmation")
+        IMPORTED = "imported", _("Imported")
+        PARTIAL = "partial", _("Partly imported")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    project = models.ForeignKey(
+        "properties.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="customer_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_failed = models.PositiveIntegerField(_("rows with errors"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
+    customers_created = models.PositiveIntegerField(_("new customers"), default=0)
+    customers_matched = models.PositiveIntegerField(_("existing customers"), default=0)
+    households_created = models.PositiveIntegerField(_("new households"), default=0)
+    households_updated = models.PositiveIntegerField(_("updated households"), default=0)
+    # [{"row": 7, "column": "手机号", "message": "..."}], capped so a garbage file stays small.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    # The header and the original cells of the rows in `errors`, for the error report: encrypted,
+    # because a failed row may hold an ID number that must not rest in clear text.
+    error_rows_encrypted = models.TextField(_("rows with errors (encrypted)"), blank=True, editable=False)
+    # The checked rows, so that the commit does not read the file again; ID numbers only encrypted.
+    # Emptied once the import is committed, cancelled or rejected.
+    rows = models.JSONField(_("checked rows"), default=list, blank=True)
+    # The first rows as the preview and the result page show them (masked).
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+    committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name

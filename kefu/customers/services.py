@@ -46,6 +46,8 @@ class TimelineKind:
     ID_NUMBER_SET = "customers.id_number_set"
     IMPORTED = "customers.imported"
     MERGED = "customers.merged"
+    TAG_ADDED = "customers.tag_added"
+    TAG_REMOVED = "customers.tag_removed"
 
 
 def timeline_record(

@@ -72,7 +72,9 @@ class ProjectForm(StyledForm):
     district = forms.CharField(label=_("District"), max_length=50, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     planned_delivery_on = forms.DateField(
-        label=_("Planned delivery date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Planned delivery date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, organisations: QuerySet[OrgUnit], base_depth: int = 0, **kwargs: Any) -> None:

@@ -21,3 +21,7 @@ def test_log_records_are_masked_before_formatting():
     MaskPersonalDataFilter().filter(record)
 
     assert JsonFormatter().format(record).count("139****5678") == 1
+
+
+def test_mask_personal_data_masks_mobiles_stored_with_the_country_code():
+    assert mask_personal_data("to 8613812345678") == "to 86138****5678"

@@ -1,151 +1,25 @@
-"""Reading an uploaded workbook into rows: size and format checks, sheet choice, header row."""
+"""Reading an uploaded unit workbook into rows; the file checks and sheet reading are kefu.core.excel's."""
 
-import logging
-import zipfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from openpyxl import load_workbook
 
-from kefu.core.errors import InvalidInput
+from kefu.core import excel
+from kefu.core.excel import Sheet
 from kefu.properties.imports.cells import field_for_header
 
-logger = logging.getLogger(__name__)
-
 MAX_ROWS = 20_000  # data rows per file; a larger project is imported in parts
-MAX_COLUMNS = 100
-HEADER_SEARCH_ROWS = 10  # a 台账 often has a title row or two above the header
-BLANK_RUN_LIMIT = 1_000  # this many empty rows in a row end the data (formatted but empty sheets)
 SHEET_NAMES = ("房号", "units")
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
-# A real workbook of 20,000 units unpacks to a few MB; a "zip bomb" unpacks to gigabytes.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
-
-@dataclass
-class Sheet:
-    header_row: int
-    headers: list[Any]
-    rows: list[tuple[int, tuple[Any, ...]]]  # (Excel row number, cell values), blank rows left out
-
-
-def _file_size(file: IO[bytes]) -> int:
-    size = getattr(file, "size", None)
-    if isinstance(size, int):
-        return size
-    file.seek(0, 2)
-    size = file.tell()
-    file.seek(0)
-    return size
-
-
-def _check_file(file: IO[bytes]) -> None:
-    size = _file_size(file)
-    limit = settings.KEFU_IMPORT_MAX_BYTES
-    if size > limit:
-        raise InvalidInput(
-            _("The file is %(size)s MB; the limit is %(limit)s MB."),
-            field="file",
-            size=f"{size / 1024 / 1024:.1f}",
-            limit=f"{limit / 1024 / 1024:.0f}",
-        )
-    if size == 0:
-        raise InvalidInput(_("The file is empty."), field="file")
-    file.seek(0)
-    magic = file.read(4)
-    file.seek(0)
-    if magic == OLE2_MAGIC:
-        raise InvalidInput(
-            _("This is an old .xls workbook. Open it in Excel, save it as .xlsx and upload it again."), field="file"
-        )
-    not_xlsx = InvalidInput(
-        _("This file is not an Excel workbook (.xlsx). Save it from Excel as .xlsx and upload it again."),
-        field="file",
-    )
-    if not zipfile.is_zipfile(file):
-        raise not_xlsx
-    file.seek(0)
-    try:
-        with zipfile.ZipFile(file) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise not_xlsx from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise InvalidInput(_("This workbook is too large to import. Split it into smaller files."), field="file")
-    file.seek(0)
-
-
-def _is_blank(values: Sequence[Any]) -> bool:
-    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
-
-
-def _pick_sheet(workbook: Any) -> Any:
-    wanted = {name.lower() for name in SHEET_NAMES}
-    for sheet in workbook.worksheets:
-        if sheet.title.strip().lower() in wanted:
-            return sheet
-    return workbook.worksheets[0]
-
-
-def _find_header(rows: list[tuple[int, tuple[Any, ...]]]) -> int:
-    """Index in `rows` of the header: the first row naming two known columns, else the first row."""
-    for index, (_number, values) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        known = {field_for_header(value) for value in values} - {None}
-        if len(known) >= 2:
-            return index
-    return 0
-
-
-def _read_rows(sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    blank_run = 0
-    for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
-        if _is_blank(values):
-            blank_run += 1
-            if blank_run >= BLANK_RUN_LIMIT:
-                return
-            continue
-        blank_run = 0
-        yield number, tuple(values)
+__all__ = ["MAX_ROWS", "SHEET_NAMES", "Sheet", "read_sheet"]
 
 
 def read_sheet(file: IO[bytes]) -> Sheet:
-    _check_file(file)
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except Exception as exc:
-        # openpyxl fails on damaged files in many ways (zip, XML, KeyError on missing parts);
-        # this is the boundary where untrusted bytes enter, so every failure becomes one message.
-        logger.info("import: unreadable workbook: %r", exc)
-        raise InvalidInput(
-            _("This workbook could not be read. Open it in Excel, save it as .xlsx and upload it again."),
-            field="file",
-        ) from exc
-    try:
-        rows: list[tuple[int, tuple[Any, ...]]] = []
-        for item in _read_rows(_pick_sheet(workbook)):
-            rows.append(item)
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                break
-    except Exception as exc:
-        logger.info("import: unreadable worksheet: %r", exc)
-        raise InvalidInput(
-            _("This workbook could not be read. Open it in Excel, save it as .xlsx and upload it again."),
-            field="file",
-        ) from exc
-    finally:
-        workbook.close()
-    if not rows:
-        raise InvalidInput(_("The sheet is empty. Fill in the header row and one row per unit."), field="file")
-    header_index = _find_header(rows)
-    header_row, headers = rows[header_index]
-    data = rows[header_index + 1 :]
-    if not data:
-        raise InvalidInput(_("The sheet has no units below the header row."), field="file")
-    if len(data) > MAX_ROWS:
-        raise InvalidInput(
-            _("The sheet has more than %(limit)s rows. Split it into smaller files."), field="file", limit=MAX_ROWS
-        )
-    return Sheet(header_row=header_row, headers=list(headers), rows=data)
+    return excel.read_sheet(
+        file,
+        sheet_names=SHEET_NAMES,
+        field_for_header=field_for_header,
+        max_rows=MAX_ROWS,
+        empty_message=_("The sheet is empty. Fill in the header row and one row per unit."),
+        no_data_message=_("The sheet has no units below the header row."),
+    )
