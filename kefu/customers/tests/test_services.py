@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils.translation import gettext
 
 from kefu.audit.models import AuditEntry
 from kefu.core.crypto import keyed_hash
@@ -482,7 +483,9 @@ def test_customer_set_scores_grades_by_rule_with_reason(agent, city, customer):
 
     customer.refresh_from_db()
     assert (customer.grade, customer.grade_source) == ("a", Customer.GradeSource.RULE)
-    assert customer.grade_reason.startswith("Rule A 级")
+    assert customer.grade_reason == gettext(
+        "Rule %(rule)s: contribution %(c)s ≥ %(mc)s, influence %(i)s ≥ %(mi)s, potential %(p)s ≥ %(mp)s"
+    ) % {"rule": "A 级", "c": 80, "mc": 60, "i": 10, "mi": 0, "p": 10, "mp": 0}
 
 
 def test_customer_set_scores_writes_grade_change_to_timeline(agent, city, customer):
