@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import translation
 
 from kefu.core.roles import Role
 from kefu.orgs import services as org_services
@@ -113,8 +115,13 @@ LAYOUTS = (("3室2厅2卫", Decimal("118.60"), Decimal("95.20")), ("4室2厅2卫
 class Command(BaseCommand):
     help = "Create the demo organisation (华景集团) with projects, units and staff of every role."
 
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        # Commands run untranslated by default; the demo's timeline and grade reasons are stored
+        # text, so write them in the site's language.
+        with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+            self._seed()
+
+    def _seed(self) -> None:
         root = OrgUnit.objects.filter(code="huajing").first() or org_services.unit_create_root(
             name="华景集团", code="huajing"
         )
