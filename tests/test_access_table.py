@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kefu.core.access import PUBLIC, access_table, roles_allowed
 from kefu.core.roles import Role
-from kefu.customers.models import Consent, CustomerImport, Grade, GradeRule, Tag
+from kefu.customers.models import Consent, ContactPerson, CustomerImport, Grade, GradeRule, Tag
 from kefu.customers.services import consent_grant, household_add
 from kefu.customers.tests.factories import CustomerFactory
 from kefu.orgs.models import Membership, OrgUnit
@@ -102,6 +102,7 @@ def _customer_objects(city: OrgUnit, unit: Any) -> dict[str, int]:
         "source_id": duplicate.pk,
         "graderule_id": GradeRule.objects.create(organisation=city, grade=Grade.A).pk,
         "tag_id": tag.pk,
+        "contactperson_id": ContactPerson.objects.create(company=duplicate, name="刘经理").pk,
         "customerimport_id": CustomerImport.objects.create(
             organisation=city,
             project=unit.project,

@@ -75,3 +75,8 @@ class NothingToReveal(NotFound):
 class ErasureReasonMissing(InvalidInput):
     code = "erasure_reason_missing"
     default_message = _("Say why the data is erased, e.g. the customer's written request and its date.")
+
+
+class NotACompany(InvalidInput):
+    code = "not_a_company"
+    default_message = _("Contact people belong to company customers; add a contact method to a person instead.")

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core.forms import StyledForm
 from kefu.customers.models import Consent, ContactMethod, Customer, Grade, Household, Tag
@@ -210,3 +211,12 @@ class ScoresForm(StyledForm):
     contribution = forms.IntegerField(label=_("Contribution"), min_value=0, max_value=SCORE_MAX)
     influence = forms.IntegerField(label=_("Influence"), min_value=0, max_value=SCORE_MAX)
     potential = forms.IntegerField(label=_("Potential"), min_value=0, max_value=SCORE_MAX)
+
+
+class ContactPersonForm(StyledForm):
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
+    title = forms.CharField(label=_("Job title"), max_length=50, required=False)
+    mobile = forms.CharField(
+        label=_("Mobile"), max_length=20, required=False, help_text=_("e.g. 138 1234 5678, or +852 9123 4567.")
+    )
+    email = forms.EmailField(label=_("Email"), required=False)

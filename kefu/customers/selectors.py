@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from kefu.core.crypto import keyed_hash
 from kefu.core.scoping import one_or_404, visible
-from kefu.customers.models import Consent, ContactMethod, Customer, Household, Tag, TimelineEntry
+from kefu.customers.models import Consent, ContactMethod, ContactPerson, Customer, Household, Tag, TimelineEntry
 from kefu.orgs.models import Membership
 
 # "3-1-1202", "3-1202", "A-2-301", "3-1-" (a building and entrance): unit labels and their beginnings.
@@ -175,3 +175,8 @@ def contact_list(*, viewer: Membership, customer: Customer) -> QuerySet[ContactM
 
 def consent_list(*, viewer: Membership, customer: Customer) -> QuerySet[Consent]:
     return Consent.objects.filter(customer__in=visible(Customer, viewer).filter(pk=customer.pk).values("pk"))
+
+
+def contactperson_get(*, viewer: Membership, contactperson_id: int) -> ContactPerson:
+    people = ContactPerson.objects.filter(company__in=visible(Customer, viewer).values("pk"))
+    return one_or_404(people.select_related("company"), pk=contactperson_id)

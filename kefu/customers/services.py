@@ -22,10 +22,11 @@ from kefu.customers.errors import (
     HouseholdDatesOutOfOrder,
     HouseholdExists,
     IdNumberNeedsConsent,
+    NotACompany,
     UnitOutsideScope,
 )
 from kefu.customers.identity import mask_id_number, mask_mobile, normalise_mobile, validate_id_number
-from kefu.customers.models import Consent, ContactMethod, Customer, GradeRule, Household, TimelineEntry
+from kefu.customers.models import Consent, ContactMethod, ContactPerson, Customer, GradeRule, Household, TimelineEntry
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.properties.models import Unit
 
@@ -38,6 +39,9 @@ class TimelineKind:
     CREATED = "customers.created"
     UPDATED = "customers.updated"
     CONTACT_ADDED = "customers.contact_added"
+    CONTACT_REMOVED = "customers.contact_removed"
+    CONTACT_PERSON_ADDED = "customers.contact_person_added"
+    CONTACT_PERSON_REMOVED = "customers.contact_person_removed"
     HOUSEHOLD_ADDED = "customers.household_added"
     HOUSEHOLD_UPDATED = "customers.household_updated"
     GRADE_CHANGED = "customers.grade_changed"
@@ -567,3 +571,97 @@ def _set_grade(*, actor: Membership | None, customer: Customer, grade: str, reas
             actor=actor,
             data={"old": old, "new": grade, "source": source},
         )
+
+
+@transaction.atomic
+def contact_remove(*, actor: Membership, contact: ContactMethod) -> Customer:
+    """Remove a contact method (a number the customer no longer uses)."""
+    contact = ContactMethod.objects.select_for_update().select_related("customer__organisation").get(pk=contact.pk)
+    customer = contact.customer
+    ensure_can(actor, MANAGE, customer.organisation)
+    _ensure_writable(customer)
+    masked = _masked_contact(contact.kind, contact.value)
+    label = str(contact)
+    kind, was_primary, pk = contact.kind, contact.is_primary, contact.pk
+    contact.delete()
+    if was_primary:
+        # Another number of the same kind becomes the one messages go to.
+        successor = customer.contacts.filter(kind=kind).order_by("id").first()
+        if successor is not None:
+            ContactMethod.objects.filter(pk=successor.pk).update(is_primary=True)
+    audit_record(
+        actor=actor,
+        organisation=customer.organisation,
+        action=AuditEntry.Action.DELETE,
+        object_type=ContactMethod._meta.label_lower,
+        object_id=pk,
+        object_label=f"{customer.name} · {label}",
+        changes={kind: {"old": masked, "new": None}},
+    )
+    timeline_record(
+        customer=customer,
+        kind=TimelineKind.CONTACT_REMOVED,
+        summary=_("Contact removed: %(kind)s %(value)s") % {"kind": ContactMethod.Kind(kind).label, "value": masked},
+        actor=actor,
+    )
+    return customer
+
+
+@transaction.atomic
+def contactperson_add(
+    *, actor: Membership | None, company: Customer, name: str, title: str = "", mobile: str = "", email: str = ""
+) -> ContactPerson:
+    """A contact at a company customer."""
+    if actor is not None:
+        ensure_can(actor, MANAGE, company.organisation)
+    _ensure_writable(company)
+    if company.kind != Customer.Kind.COMPANY:
+        raise NotACompany(field="name")
+    number = normalise_mobile(mobile) if mobile.strip() else ""
+    person = ContactPerson.objects.create(
+        company=company, name=name.strip(), title=title.strip(), mobile=number, email=email.strip()
+    )
+    _audit(
+        actor=actor,
+        customer=company,
+        action=AuditEntry.Action.CREATE,
+        obj=person,
+        changes={
+            "name": {"old": None, "new": person.name},
+            "mobile": {"old": None, "new": mask_mobile(number) if number else None},
+        },
+    )
+    timeline_record(
+        customer=company,
+        kind=TimelineKind.CONTACT_PERSON_ADDED,
+        summary=_("Contact person added: %(name)s") % {"name": person.name},
+        actor=actor,
+        target=person,
+    )
+    return person
+
+
+@transaction.atomic
+def contactperson_remove(*, actor: Membership, person: ContactPerson) -> Customer:
+    person = ContactPerson.objects.select_for_update().select_related("company__organisation").get(pk=person.pk)
+    company = person.company
+    ensure_can(actor, MANAGE, company.organisation)
+    _ensure_writable(company)
+    name, pk = person.name, person.pk
+    person.delete()
+    audit_record(
+        actor=actor,
+        organisation=company.organisation,
+        action=AuditEntry.Action.DELETE,
+        object_type=ContactPerson._meta.label_lower,
+        object_id=pk,
+        object_label=f"{company.name} · {name}",
+        changes={"name": {"old": name, "new": None}},
+    )
+    timeline_record(
+        customer=company,
+        kind=TimelineKind.CONTACT_PERSON_REMOVED,
+        summary=_("Contact person removed: %(name)s") % {"name": name},
+        actor=actor,
+    )
+    return company

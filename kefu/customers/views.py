@@ -22,6 +22,7 @@ from kefu.customers import selectors, services
 from kefu.customers.forms import (
     ConsentForm,
     ContactForm,
+    ContactPersonForm,
     CustomerCreateForm,
     CustomerEditForm,
     CustomerFilterForm,
@@ -378,3 +379,47 @@ def scores_set(request: PageRequest, customer_id: int) -> HttpResponse:
             messages.success(request, _("The scores of %(name)s have been saved.") % {"name": customer.name})
             return _detail(customer)
     return TemplateResponse(request, "customers/customer_scores_form.html", {"form": form, "customer": customer})
+
+
+@require_POST
+def contact_remove(request: PageRequest, contact_id: int) -> HttpResponse:
+    viewer = request.membership
+    contact = selectors.contact_get(viewer=viewer, contact_id=contact_id)
+    masked = _masked(contact)
+    try:
+        customer = services.contact_remove(actor=viewer, contact=contact)
+    except KefuError as exc:
+        messages.error(request, exc.message)
+        customer = contact.customer
+    else:
+        messages.success(request, _("%(value)s has been removed.") % {"value": masked})
+    return _detail(customer)
+
+
+def contactperson_add(request: PageRequest, customer_id: int) -> HttpResponse:
+    viewer = request.membership
+    customer = selectors.customer_get(viewer=viewer, customer_id=customer_id)
+    form = ContactPersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.contactperson_add(actor=viewer, company=customer, **form.cleaned_data)
+        except KefuError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("Contact person %(name)s has been added.") % {"name": person.name})
+            return _detail(customer)
+    return TemplateResponse(request, "customers/contactperson_form.html", {"form": form, "customer": customer})
+
+
+@require_POST
+def contactperson_remove(request: PageRequest, contactperson_id: int) -> HttpResponse:
+    viewer = request.membership
+    person = selectors.contactperson_get(viewer=viewer, contactperson_id=contactperson_id)
+    try:
+        customer = services.contactperson_remove(actor=viewer, person=person)
+    except KefuError as exc:
+        messages.error(request, exc.message)
+        customer = person.company
+    else:
+        messages.success(request, _("Contact person %(name)s has been removed.") % {"name": person.name})
+    return _detail(customer)
