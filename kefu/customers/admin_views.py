@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kefu.core.errors import KefuError
 from kefu.core.forms import StyledForm
+from kefu.core.pages import add_service_error as _add_error
 from kefu.core.permissions import in_scope
 from kefu.customers import grading, merge, selectors
 from kefu.customers.errors import CustomerAnonymised, CustomerMerged, MergeWithItself
@@ -28,11 +29,6 @@ PAGE_SIZE = 50
 
 class PageRequest(HttpRequest):
     membership: Membership
-
-
-def _add_error(form: forms.Form, exc: KefuError) -> None:
-    """A service's error on its field, or above the form when the form has no such field."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 # Forms: shape only, the services apply the rules.

@@ -2,9 +2,7 @@
 forms that change a customer. Selectors read, services write; another unit's row is a 404."""
 
 from datetime import date
-from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -17,6 +15,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from kefu.core.errors import KefuError
+from kefu.core.pages import add_service_error as _add_error
+from kefu.core.pages import int_param as _int_param
+from kefu.core.pages import valid_filters as _filters
 from kefu.core.permissions import can
 from kefu.customers import selectors, services
 from kefu.customers.forms import (
@@ -46,27 +47,6 @@ TIMELINE_PAGE = 20
 class PageRequest(HttpRequest):
     htmx: HtmxDetails
     membership: Membership
-
-
-def _filters(form: forms.Form) -> dict[str, Any]:
-    """The valid filter values; a bad value drops that filter only, never the page."""
-    if not form.is_bound:
-        return {}
-    form.is_valid()
-    return {name: value for name, value in form.cleaned_data.items() if value not in (None, "")}
-
-
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.POST.get(name) if request.method == "POST" else request.GET.get(name)
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-def _add_error(form: forms.Form, exc: KefuError) -> None:
-    """A service's error on its field, or above the form when the form has no such field."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _detail(customer: Customer) -> HttpResponse:

@@ -22,6 +22,7 @@ from django_htmx.middleware import HtmxDetails
 
 from kefu.accounts.selectors import security_event_list
 from kefu.core.errors import KefuError
+from kefu.core.pages import int_param as _int_param
 from kefu.core.permissions import can
 from kefu.orgs import selectors, services
 from kefu.orgs.forms import PasswordResetForm, StaffFilterForm, StaffForm, UnitForm
@@ -51,11 +52,6 @@ class OrgsRequest(HttpRequest):
 class TreeRow:
     unit: OrgUnit
     indent: int
-
-
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def _url_with(name: str, **params: object) -> str:

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +12,9 @@ from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
 from kefu.core.errors import KefuError
+from kefu.core.pages import add_service_error as _add_error
+from kefu.core.pages import int_param as _int_param
+from kefu.core.pages import valid_filters as _filters
 from kefu.core.permissions import can
 from kefu.orgs.models import Membership
 from kefu.orgs.selectors import unit_choices
@@ -37,32 +39,6 @@ PAGE_SIZE = 50
 class PageRequest(HttpRequest):
     htmx: HtmxDetails
     membership: Membership
-
-
-def _filters(form: forms.Form) -> dict[str, Any]:
-    """The valid filter values; a bad value drops that filter only, never the page."""
-    if not form.is_bound:
-        return {}
-    form.is_valid()
-    return {name: value for name, value in form.cleaned_data.items() if value not in (None, "")}
-
-
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.POST.get(name) if request.method == "POST" else request.GET.get(name)
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-def _add_error(form: forms.Form, exc: KefuError) -> None:
-    """Show a service's error on its field (outlined like a form error), or above the form."""
-    if exc.field in form.fields:
-        widget = form.fields[exc.field].widget
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-        form.add_error(exc.field, exc.message)
-    else:
-        form.add_error(None, exc.message)
 
 
 def _permissions(viewer: Membership) -> dict[str, bool]:
