@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("kefu.orgs.api.urls")),
     path("", include("kefu.properties.api.urls")),
     path("", include("kefu.customers.api.urls")),
+    path("", include("kefu.audit.api.urls")),
 ]
 
 urlpatterns = [

@@ -5,4 +5,5 @@ ACCESS: dict[str, Rule] = {
     # The audit log follows the action table: administrators read it and check its chain.
     "audit:entry_list": ACTIONS["audit.view"],
     "audit:verify": ACTIONS["audit.view"],
+    "api:auditentry_list": ACTIONS["audit.view"],
 }

@@ -15,6 +15,7 @@ def audit_entry_list(
     viewer: Membership,
     object_type: str | None = None,
     action: str | None = None,
+    object_id: str | None = None,
     actor: str | None = None,
     since: date | None = None,
     until: date | None = None,
@@ -27,6 +28,8 @@ def audit_entry_list(
         entries = entries.filter(object_type=object_type)
     if action:
         entries = entries.filter(action=action)
+    if object_id:
+        entries = entries.filter(object_id=object_id)
     if actor:
         entries = entries.filter(actor_name__icontains=actor)
     zone = timezone.get_current_timezone()

@@ -37,6 +37,13 @@ ACCESS: dict[str, Rule] = {
     "api:customer_timeline": _READERS,
     "api:customer_merge": ACTIONS["customers.merge"],
     "api:duplicate_list": ACTIONS["customers.merge"],
+    "api:customer_grade": _MANAGERS,
+    "api:customer_scores": _MANAGERS,
+    "api:customer_tags": _MANAGERS,
+    # Readers see the rules and tags (and a customer's tag); the services refuse the writes.
+    "api:customer_tag_detail": _READERS,
+    "api:graderule_list": _READERS,
+    "api:tag_list": _READERS,
     # Duplicates and merge: supervisors and administrators.
     "customers:duplicate_list": ACTIONS["customers.merge"],
     "customers:merge_compare": ACTIONS["customers.merge"],

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from kefu.core.api.filters import MAX_ID
 from kefu.customers.identity import mask_mobile
 from kefu.customers.merge import DuplicateKey
-from kefu.customers.models import Consent, ContactMethod, Customer, Household, Tag, TimelineEntry
+from kefu.customers.models import Consent, ContactMethod, Customer, Grade, GradeRule, Household, Tag, TimelineEntry
 
 # Inputs
 
@@ -89,6 +89,44 @@ class CustomerMergeInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
+class CustomerGradeInputSerializer(serializers.Serializer):
+    grade = serializers.ChoiceField(choices=Grade.choices)
+    note = serializers.CharField(
+        max_length=255, help_text="Why the grade is set by hand; the rules leave it alone after."
+    )
+
+
+class CustomerScoresInputSerializer(serializers.Serializer):
+    contribution = serializers.IntegerField(min_value=0, max_value=100)
+    influence = serializers.IntegerField(min_value=0, max_value=100)
+    potential = serializers.IntegerField(min_value=0, max_value=100)
+
+
+class CustomerTagInputSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=Tag._meta.get_field("name").max_length,
+        help_text="The tag's name; a tag so named is created in the customer's unit if none applies there.",
+    )
+
+
+class GradeRuleInputSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="Organisation unit the rule belongs to; the caller's own unit when left out.",
+    )
+    grade = serializers.ChoiceField(choices=Grade.choices)
+    priority = serializers.IntegerField(
+        min_value=0, max_value=999, required=False, default=10, help_text="Lowest is tried first."
+    )
+    min_contribution = serializers.IntegerField(min_value=0, max_value=100, required=False, default=0)
+    min_influence = serializers.IntegerField(min_value=0, max_value=100, required=False, default=0)
+    min_potential = serializers.IntegerField(min_value=0, max_value=100, required=False, default=0)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    is_active = serializers.BooleanField(required=False, default=True)
+
+
 # Outputs
 
 
@@ -96,6 +134,31 @@ class TagOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name"]
+
+
+class TagListOutputSerializer(serializers.ModelSerializer):
+    # Loaded by kefu.customers.grading.tag_list.
+    customer_count = serializers.IntegerField(help_text="Customers in the caller's scope with the tag.")
+
+    class Meta:
+        model = Tag
+        fields = ["id", "organisation", "name", "customer_count"]
+
+
+class GradeRuleOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GradeRule
+        fields = [
+            "id",
+            "organisation",
+            "grade",
+            "priority",
+            "min_contribution",
+            "min_influence",
+            "min_potential",
+            "description",
+            "is_active",
+        ]
 
 
 def _masked_value(contact: ContactMethod) -> str:

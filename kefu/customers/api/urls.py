@@ -12,4 +12,14 @@ urlpatterns: list = [
     path("customers/<int:customer_id>/timeline/", views.CustomerTimelineApi.as_view(), name="customer_timeline"),
     path("customers/<int:customer_id>/merge/", views.CustomerMergeApi.as_view(), name="customer_merge"),
     path("consents/<int:consent_id>/withdraw/", views.ConsentWithdrawApi.as_view(), name="consent_withdraw"),
+    path("customers/<int:customer_id>/grade/", views.CustomerGradeApi.as_view(), name="customer_grade"),
+    path("customers/<int:customer_id>/scores/", views.CustomerScoresApi.as_view(), name="customer_scores"),
+    path("customers/<int:customer_id>/tags/", views.CustomerTagsApi.as_view(), name="customer_tags"),
+    path(
+        "customers/<int:customer_id>/tags/<int:tag_id>/",
+        views.CustomerTagDetailApi.as_view(),
+        name="customer_tag_detail",
+    ),
+    path("grade-rules/", views.GradeRuleListApi.as_view(), name="graderule_list"),
+    path("tags/", views.TagListApi.as_view(), name="tag_list"),
 ]

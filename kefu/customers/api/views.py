@@ -17,20 +17,27 @@ from kefu.core.api.filters import FilterSerializer, id_filter, parse_filters
 from kefu.core.api.pagination import KeysetPagination
 from kefu.core.api.serializers import ERROR_RESPONSES, ErrorSerializer
 from kefu.core.api.views import ListApi, resolve_or_field_error, viewer_of
-from kefu.customers import merge, selectors, services
+from kefu.customers import grading, merge, selectors, services
 from kefu.customers.api.serializers import (
     ConsentInputSerializer,
     ConsentOutputSerializer,
     ContactInputSerializer,
     ContactOutputSerializer,
     CustomerCreateInputSerializer,
+    CustomerGradeInputSerializer,
     CustomerListOutputSerializer,
     CustomerMergeInputSerializer,
     CustomerOutputSerializer,
+    CustomerScoresInputSerializer,
+    CustomerTagInputSerializer,
     CustomerUpdateInputSerializer,
     DuplicateListOutputSerializer,
+    GradeRuleInputSerializer,
+    GradeRuleOutputSerializer,
     HouseholdInputSerializer,
     HouseholdOutputSerializer,
+    TagListOutputSerializer,
+    TagOutputSerializer,
     TimelineEntryOutputSerializer,
 )
 from kefu.customers.models import Customer, Grade
@@ -276,3 +283,110 @@ class DuplicateListApi(APIView):
         groups = merge.duplicate_groups(viewer=viewer_of(request))
         body = {"count": len(groups), "results": groups[:page_size]}
         return Response(DuplicateListOutputSerializer(body).data)
+
+
+class CustomerGradeApi(APIView):
+    @extend_schema(
+        operation_id="customer_grade_override",
+        request=CustomerGradeInputSerializer,
+        responses={200: CustomerOutputSerializer, **WRITE_ERRORS},
+        tags=TAGS,
+        description="Set the grade by hand, with a note saying why; the grade rules leave it alone from then on.",
+    )
+    def post(self, request: Request, customer_id: int) -> Response:
+        customer = _customer(request, customer_id)
+        services.customer_override_grade(
+            actor=viewer_of(request), customer=customer, **_valid(CustomerGradeInputSerializer, request)
+        )
+        return Response(CustomerOutputSerializer(_customer(request, customer.pk)).data)
+
+
+class CustomerScoresApi(APIView):
+    @extend_schema(
+        operation_id="customer_scores_set",
+        request=CustomerScoresInputSerializer,
+        responses={200: CustomerOutputSerializer, **WRITE_ERRORS},
+        tags=TAGS,
+        description="Record the three scores; unless the grade was set by hand, the grade rules grade the customer.",
+    )
+    def post(self, request: Request, customer_id: int) -> Response:
+        customer = _customer(request, customer_id)
+        services.customer_set_scores(
+            actor=viewer_of(request), customer=customer, **_valid(CustomerScoresInputSerializer, request)
+        )
+        return Response(CustomerOutputSerializer(_customer(request, customer.pk)).data)
+
+
+class CustomerTagsApi(APIView):
+    @extend_schema(
+        operation_id="customer_tag_add",
+        request=CustomerTagInputSerializer,
+        responses={201: TagOutputSerializer, **WRITE_ERRORS},
+        tags=TAGS,
+    )
+    def post(self, request: Request, customer_id: int) -> Response:
+        customer = _customer(request, customer_id)
+        tag = grading.customer_tag_add(
+            actor=viewer_of(request), customer=customer, **_valid(CustomerTagInputSerializer, request)
+        )
+        return Response(TagOutputSerializer(tag).data, status=201)
+
+
+class CustomerTagDetailApi(APIView):
+    @extend_schema(
+        operation_id="customer_tag_retrieve", responses={200: TagOutputSerializer, **ERROR_RESPONSES}, tags=TAGS
+    )
+    def get(self, request: Request, customer_id: int, tag_id: int) -> Response:
+        tag = grading.customer_tag_get(customer=_customer(request, customer_id), tag_id=tag_id)
+        return Response(TagOutputSerializer(tag).data)
+
+    @extend_schema(
+        operation_id="customer_tag_remove",
+        responses={204: None, **WRITE_ERRORS},
+        tags=TAGS,
+    )
+    def delete(self, request: Request, customer_id: int, tag_id: int) -> Response:
+        customer = _customer(request, customer_id)
+        tag = grading.customer_tag_get(customer=customer, tag_id=tag_id)
+        grading.customer_tag_remove(actor=viewer_of(request), customer=customer, tag=tag)
+        return Response(status=204)
+
+
+class GradeRuleListApi(ListApi):
+    @extend_schema(
+        operation_id="graderule_list",
+        responses={200: GradeRuleOutputSerializer(many=True), **ERROR_RESPONSES},
+        tags=TAGS,
+        description="The rules that grade customers in the caller's scope, including those of the units above.",
+    )
+    def get(self, request: Request) -> Response:
+        return self.paginated(grading.graderule_list(viewer=viewer_of(request)), GradeRuleOutputSerializer)
+
+    @extend_schema(
+        operation_id="graderule_create",
+        request=GradeRuleInputSerializer,
+        responses={201: GradeRuleOutputSerializer, **WRITE_ERRORS},
+        tags=TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        viewer = viewer_of(request)
+        fields = _valid(GradeRuleInputSerializer, request)
+        unit_id = fields.pop("organisation", None)
+        organisation = (
+            resolve_or_field_error("organisation", lambda: orgunit_get(viewer=viewer, unit_id=unit_id))
+            if unit_id is not None
+            else viewer.unit
+        )
+        rule = grading.graderule_create(actor=viewer, organisation=organisation, **fields)
+        return Response(GradeRuleOutputSerializer(rule).data, status=201)
+
+
+class TagListApi(ListApi):
+    @extend_schema(
+        operation_id="tag_list",
+        responses={200: TagListOutputSerializer(many=True), **ERROR_RESPONSES},
+        tags=TAGS,
+        description="Tags that apply in the caller's scope, including those of the units above.",
+    )
+    def get(self, request: Request) -> Response:
+        return self.paginated(grading.tag_list(viewer=viewer_of(request)), TagListOutputSerializer)
