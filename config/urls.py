@@ -7,6 +7,8 @@ api_v1 = [
     path("", include("kefu.properties.api.urls")),
     path("", include("kefu.customers.api.urls")),
     path("", include("kefu.audit.api.urls")),
+    path("", include("kefu.standards.api.urls")),
+    path("", include("kefu.tickets.api.urls")),
 ]
 
 urlpatterns = [
@@ -17,6 +19,8 @@ urlpatterns = [
     path("properties/", include("kefu.properties.urls")),
     path("customers/", include("kefu.customers.urls")),
     path("audit/", include("kefu.audit.urls")),
+    path("standards/", include("kefu.standards.urls")),
+    path("tickets/", include("kefu.tickets.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -22,6 +22,8 @@ from kefu.orgs.models import Membership, OrgUnit
 from kefu.orgs.tests.factories import MembershipFactory, OrgUnitFactory
 from kefu.properties.models import ImportJob
 from kefu.properties.tests.factories import BuildingFactory, CommonPartFactory, ProjectFactory, UnitFactory
+from kefu.standards.tests import world as standards_world
+from kefu.tickets.tests import world as tickets_world
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ def world(group: OrgUnit, city: OrgUnit, other_city: OrgUnit) -> World:
         "import_id": job.pk,
         **_customer_objects(city, unit),
     }
+    context = {"staff": staff, "project": project, "building": building, "unit": unit}
+    objects |= standards_world.access_objects(city, **context)
+    objects |= tickets_world.access_objects(city, **context)
     return World(home=city, staff=staff, outsider=outsider, objects=objects)
 
 

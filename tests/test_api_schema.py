@@ -23,6 +23,8 @@ from kefu.customers.tests.factories import CustomerFactory
 from kefu.orgs.tests.factories import MembershipFactory
 from kefu.properties.models import Unit
 from kefu.properties.tests.factories import BuildingFactory, CommonPartFactory, ProjectFactory, UnitFactory
+from kefu.standards.tests import world as standards_world
+from kefu.tickets.tests import world as tickets_world
 
 _raw = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
 schema = schemathesis.openapi.from_dict(_raw)
@@ -61,6 +63,9 @@ def api_headers(city, other_city) -> dict[str, str]:
     consent_grant(actor=None, customer=customer, purpose=Consent.Purpose.SURVEY, method=Consent.Method.PAPER)
     UnitFactory(building=BuildingFactory(project=ProjectFactory(organisation=other_city)))
     MembershipFactory(unit=other_city)
+    context = {"admin": admin, "customer": customer, "project": project, "building": building}
+    standards_world.api_seed(city, **context)
+    tickets_world.api_seed(city, **context)
     return {"Authorization": f"Bearer {Token.objects.create(user=admin.user).key}"}
 
 

@@ -30,12 +30,17 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "kefu.core",
     "kefu.orgs",
     "kefu.accounts",
     "kefu.properties",
     "kefu.audit",
     "kefu.customers",
+    "kefu.standards",
+    "kefu.tickets",
     "kefu.workbench",
 ]
 
@@ -189,3 +194,8 @@ CONTENT_SECURITY_POLICY = {
 
 from config.settings.api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
 from config.settings.logging import LOGGING  # noqa: E402, F401
+from config.settings.tasks import RQ_QUEUES, TASKS  # noqa: E402, F401
+
+# Ticket photos: what a phone camera produces, checked as images by Pillow before they are kept.
+KEFU_ATTACHMENT_MAX_BYTES = env.int("KEFU_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+KEFU_ATTACHMENTS_PER_TICKET = env.int("KEFU_ATTACHMENTS_PER_TICKET", default=20)

@@ -23,3 +23,5 @@ from kefu.core.crypto import derive_key  # noqa: E402
 
 KEFU_FIELD_KEYS = KEFU_FIELD_KEYS or [derive_key(SECRET_KEY, "field")]
 KEFU_HASH_KEY = KEFU_HASH_KEY or derive_key(SECRET_KEY, "hash")
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "scans"]}}

@@ -33,10 +33,12 @@ def _load() -> dict[str, Rule]:
     from kefu.customers.access import ACCESS as CUSTOMERS
     from kefu.orgs.access import ACCESS as ORGS
     from kefu.properties.access import ACCESS as PROPERTIES
+    from kefu.standards.access import ACCESS as STANDARDS
+    from kefu.tickets.access import ACCESS as TICKETS
     from kefu.workbench.access import ACCESS as WORKBENCH
 
     table: dict[str, Rule] = {}
-    for part in (CORE_ACCESS, ACCOUNTS, ORGS, PROPERTIES, CUSTOMERS, AUDIT, WORKBENCH):
+    for part in (CORE_ACCESS, ACCOUNTS, ORGS, PROPERTIES, CUSTOMERS, STANDARDS, TICKETS, AUDIT, WORKBENCH):
         overlap = table.keys() & part.keys()
         if overlap:
             raise ValueError(f"URL names declared twice in the access table: {sorted(overlap)}")

@@ -28,3 +28,20 @@ class OrgOwnedModel(BaseModel):
 
     class Meta:
         abstract = True
+
+
+class ScheduledRun(models.Model):
+    """One periodic job for one time slot. The unique slot lets many schedulers run and enqueue it once."""
+
+    name = models.CharField(_("job"), max_length=60)
+    slot = models.DateTimeField(_("slot"))
+    enqueued_at = models.DateTimeField(_("enqueued at"))
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+        ordering = ["-slot"]
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="scheduledrun_unique_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"

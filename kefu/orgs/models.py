@@ -36,6 +36,15 @@ class OrgUnit(BaseModel):
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
     timezone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
     is_active = models.BooleanField(_("active"), default=True)
+    # The last step of an escalation: tickets breached long enough reach the unit's head.
+    head = models.ForeignKey(
+        "orgs.Membership",
+        verbose_name=_("unit head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("organisation unit")

@@ -1,0 +1,25 @@
+"""Background work on the Django Tasks API (the django-tasks backport).
+
+Tasks go to the database queue (django-tasks-db) by default, so one machine needs nothing more
+than `manage.py db_worker`; with REDIS_URL set they go to RQ (django-tasks-rq), whose workers
+scale out across machines. Periodic scans are enqueued by `manage.py run_scheduler`, which may
+run on several machines at once: each slot is claimed once (kefu.core.scheduling).
+"""
+
+import environ
+
+env = environ.Env()
+
+REDIS_URL = env("REDIS_URL", default="")
+TASK_BACKEND = env("KEFU_TASK_BACKEND", default="rq" if REDIS_URL else "database")
+
+QUEUES = ["default", "scans"]
+RQ_QUEUES: dict[str, dict[str, object]] = {}
+
+if TASK_BACKEND == "rq":
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": QUEUES}}
+    RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for name in QUEUES}
+elif TASK_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": QUEUES}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": QUEUES}}
