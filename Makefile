@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo install test bench lint format messages clean system-deps static
+.PHONY: demo install test bench lint format messages clean system-deps static worker
 
 demo: install
 	$(MANAGE) seed_demo
@@ -37,6 +37,10 @@ static: $(VENV)/.installed kefu/static/vendor/.built
 
 test: system-deps $(VENV)/.installed kefu/static/vendor/.built messages
 	$(BIN)/pytest
+
+# The scheduler and a task worker for this machine (database queue, or RQ when REDIS_URL is set).
+worker: install
+	PYTHON=$(BIN)/python scripts/worker.sh
 
 bench: install
 	$(BIN)/python -m benchmarks.run

@@ -194,7 +194,7 @@ CONTENT_SECURITY_POLICY = {
 
 from config.settings.api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
 from config.settings.logging import LOGGING  # noqa: E402, F401
-from config.settings.tasks import RQ_QUEUES, TASKS  # noqa: E402, F401
+from config.settings.tasks import KEFU_SCHEDULE, RQ_QUEUES, TASKS  # noqa: E402, F401
 
 # Ticket photos: what a phone camera produces, checked as images by Pillow before they are kept.
 KEFU_ATTACHMENT_MAX_BYTES = env.int("KEFU_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

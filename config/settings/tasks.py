@@ -23,3 +23,8 @@ elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": QUEUES}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": QUEUES}}
+
+# name, task, seconds between runs. `manage.py run_scheduler` enqueues them (kefu.core.scheduling).
+KEFU_SCHEDULE = [
+    ("tickets.sla_scan", "kefu.tickets.tasks.sla_scan_task", env.int("KEFU_SLA_SCAN_SECONDS", default=60)),
+]
