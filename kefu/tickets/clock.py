@@ -6,6 +6,9 @@ Due times are fixed on the ticket (UTC) so that the periodic scan is a plain ind
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.utils import translation
+
 from kefu.customers.models import Customer
 from kefu.orgs.models import OrgUnit
 from kefu.standards.models import RequestCategory, SlaPolicy, TimeBasis
@@ -26,13 +29,15 @@ def clocks_set(
     *, ticket: Ticket, customer: Customer, category: RequestCategory | None, start: datetime, schedule: Schedule
 ) -> None:
     """Match the policy and fix both due times, the warning time and the head-escalation time."""
-    match = policy_match(
-        organisation=ticket.organisation,
-        grade=customer.grade,
-        kind=ticket.kind,
-        category=category,
-        severity=ticket.severity,
-    )
+    # The reason is stored on the ticket and read by everyone: write it in the organisation's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        match = policy_match(
+            organisation=ticket.organisation,
+            grade=customer.grade,
+            kind=ticket.kind,
+            category=category,
+            severity=ticket.severity,
+        )
     ticket.sla_policy = match.policy
     ticket.sla_reason = match.reason[:300]
     policy = match.policy

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db.models import Count, Q
 
 from kefu.core.permissions import ACTIONS
-from kefu.orgs.models import Membership
+from kefu.orgs.models import Membership, OrgUnit
 from kefu.standards.sla import Schedule, ancestor_paths, is_working_time
 from kefu.tickets.models import AssignmentRule, Team, Ticket
 
@@ -51,15 +51,20 @@ def rule_for(ticket: Ticket) -> AssignmentRule | None:
     return ranked[0] if ranked else None
 
 
-def eligible_members(team: Team) -> list[Membership]:
+def eligible_members(team: Team, organisation: OrgUnit) -> list[Membership]:
+    """Active members who handle voices and can see tickets of `organisation` (their unit is above it)."""
     return list(
-        team.members.filter(user__is_active=True, role_grants__role__in=ACTIONS["tickets.receive"])
+        team.members.filter(
+            user__is_active=True,
+            role_grants__role__in=ACTIONS["tickets.receive"] | ACTIONS["tickets.handle"],
+            unit__path__in=ancestor_paths(organisation.path),
+        )
         .distinct()
         .order_by("pk")
     )
 
 
-def pick_member(*, team: Team, now: datetime, schedule: Schedule) -> Membership | None:
+def pick_member(*, team: Team, organisation: OrgUnit, now: datetime, schedule: Schedule) -> Membership | None:
     """The team's next person, or None outside working hours or when nobody can take it.
 
     The caller holds the team row locked (select_for_update), so two tickets logged at once
@@ -67,7 +72,7 @@ def pick_member(*, team: Team, now: datetime, schedule: Schedule) -> Membership 
     """
     if not is_working_time(schedule, now):
         return None
-    members = eligible_members(team)
+    members = eligible_members(team, organisation)
     if not members:
         return None
     if team.strategy == Team.Strategy.LEAST_LOADED:

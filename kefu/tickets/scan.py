@@ -265,7 +265,7 @@ def queued_assign(*, now: datetime | None = None) -> int:
                 continue
             team = Team.objects.select_for_update().get(pk=team_id)
             schedule = clock.schedule_of(ticket.organisation)
-            member = routing.pick_member(team=team, now=now, schedule=schedule)
+            member = routing.pick_member(team=team, organisation=ticket.organisation, now=now, schedule=schedule)
             if member is None:
                 continue
             _assign(

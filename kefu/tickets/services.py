@@ -235,7 +235,7 @@ def _route(*, ticket: Ticket, now: datetime, schedule: Any) -> None:
     if rule is None:
         return
     team = Team.objects.select_for_update().get(pk=rule.team_id)
-    member = routing.pick_member(team=team, now=now, schedule=schedule)
+    member = routing.pick_member(team=team, organisation=ticket.organisation, now=now, schedule=schedule)
     _assign(
         actor=None,
         ticket=ticket,
@@ -313,7 +313,7 @@ def ticket_assign(
     schedule = clock.schedule_of(ticket.organisation)
     if assignee is None and team is not None:
         locked_team = Team.objects.select_for_update().get(pk=team.pk)
-        assignee = routing.pick_member(team=locked_team, now=now, schedule=schedule)
+        assignee = routing.pick_member(team=locked_team, organisation=ticket.organisation, now=now, schedule=schedule)
         if assignee is not None:
             locked_team.last_assignee = assignee
             locked_team.save(update_fields=["last_assignee", "updated_at"])

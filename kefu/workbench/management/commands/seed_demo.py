@@ -15,6 +15,7 @@ from kefu.orgs.models import Membership, OrgUnit
 from kefu.properties import services as property_services
 from kefu.properties.models import Building, CommonPart, Project, Unit
 from kefu.workbench.demo_customers import seed_all
+from kefu.workbench.demo_tickets import seed_tickets
 
 DEMO_PASSWORD = "Kefu-demo-2026!"
 
@@ -33,6 +34,7 @@ STAFF = (
     StaffSpec("exec", "陈志远", "huajing", (Role.EXECUTIVE,), "集团副总裁"),
     StaffSpec("sz_admin", "孙丽", "huajing-sz", (Role.ADMIN,), "深圳公司系统管理员"),
     StaffSpec("supervisor", "刘芳", "huajing-sz", (Role.SUPERVISOR,), "深圳公司客服主管"),
+    StaffSpec("sz_gm", "马骏", "huajing-sz", (Role.EXECUTIVE,), "深圳公司总经理"),
     StaffSpec("agent", "张敏", "huajing-sz-h", (Role.AGENT,), "客服专员"),
     StaffSpec("agent2", "李娜", "huajing-sz-qh", (Role.AGENT,), "客服专员"),
     StaffSpec("inspector", "赵刚", "huajing-sz-h", (Role.INSPECTOR,), "验房工程师"),
@@ -133,13 +135,14 @@ class Command(BaseCommand):
             units[code] = OrgUnit.objects.filter(code=code).first() or org_services.unit_create(
                 actor=admin, parent=units[parent], name=name, code=code, kind=kind
             )
-        for spec in STAFF:
-            self._staff(spec, units[spec.unit])
+        staff = {spec.username: self._staff(spec, units[spec.unit]) for spec in STAFF}
         created = sum(self._project(admin, spec, units[spec.unit]) for spec in PROJECTS)
         customers = seed_all(admin=admin, units=units)
+        voices = seed_tickets(admin=admin, units=units, staff=staff)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo organisation ready ({created} units and {customers} customer households created this run)."
+                f"Demo organisation ready ({created} units, {customers} customer households and {voices} customer"
+                " voices created this run)."
             )
         )
         self.stdout.write(f"Sign in at /accounts/login/ — password for every account: {DEMO_PASSWORD}")
