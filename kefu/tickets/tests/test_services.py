@@ -192,3 +192,230 @@ def test_group_complaint_severity_is_validated(agent):
         TicketFactory(actor=agent, severity="huge")
 
     assert Severity.GROUP == "group"
+
+
+def _png(size: tuple[int, int] = (4, 4)) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", size, "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_attachment_add_keeps_a_real_photo(agent):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kefu.tickets.services import attachment_add
+
+    ticket = TicketFactory(actor=agent)
+
+    attachment = attachment_add(
+        actor=agent, ticket=ticket, upload=SimpleUploadedFile("裂缝.png", _png(), content_type="image/png")
+    )
+
+    assert (attachment.content_type, attachment.width, attachment.original_name) == ("image/png", 4, "裂缝.png")
+    assert ticket.events.filter(kind=TicketEvent.Kind.ATTACHMENT).count() == 1
+
+
+def test_attachment_add_rejects_a_file_that_is_not_an_image(agent):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kefu.tickets.errors import InvalidAttachment
+    from kefu.tickets.services import attachment_add
+
+    ticket = TicketFactory(actor=agent)
+    fake = SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not a photo", content_type="image/jpeg")
+
+    with pytest.raises(InvalidAttachment) as error:
+        attachment_add(actor=agent, ticket=ticket, upload=fake)
+
+    assert error.value.field == "attachments"
+    assert not ticket.attachments.exists()
+
+
+def test_attachment_add_rejects_a_file_that_is_too_large(agent, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kefu.tickets.errors import InvalidAttachment
+    from kefu.tickets.services import attachment_add
+
+    settings.KEFU_ATTACHMENT_MAX_BYTES = 50
+    ticket = TicketFactory(actor=agent)
+
+    with pytest.raises(InvalidAttachment):
+        attachment_add(actor=agent, ticket=ticket, upload=SimpleUploadedFile("big.png", _png((64, 64))))
+
+    assert not ticket.attachments.exists()
+
+
+def test_ticket_create_with_a_bad_photo_rolls_back_the_ticket(agent):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kefu.tickets.errors import InvalidAttachment
+
+    customer = CustomerFactory(organisation=agent.unit)
+
+    with pytest.raises(InvalidAttachment):
+        ticket_create(
+            actor=agent,
+            customer=customer,
+            kind="repair",
+            channel="phone",
+            title="渗水",
+            description="卫生间渗水",
+            attachments=[SimpleUploadedFile("x.gif", b"GIF89a broken")],
+        )
+
+    assert not Ticket.objects.exists()
+
+
+def test_reply_after_the_first_response_due_time_records_the_breach_at_the_due_time(agent, vip_policy):
+    with time_machine.travel(at(2025, 3, 4, 9, 0), tick=False):
+        ticket = TicketFactory(actor=agent, customer=vip_customer(agent))
+    with time_machine.travel(at(2025, 3, 4, 11, 0), tick=False):
+        ticket_reply(actor=agent, ticket=ticket, body="您好")
+
+    ticket.refresh_from_db()
+    assert ticket.first_response_breached_at == at(2025, 3, 4, 10, 0)
+    assert ticket.first_responded_at == at(2025, 3, 4, 11, 0)
+
+
+def test_first_reply_in_time_answers_the_promise_without_breach(agent, vip_policy):
+    with time_machine.travel(at(2025, 3, 4, 9, 0), tick=False):
+        ticket = TicketFactory(actor=agent, customer=vip_customer(agent))
+        ticket_reply(actor=agent, ticket=ticket, body="您好")
+
+    result = sla_scan(now=at(2025, 3, 4, 10, 30))
+
+    ticket.refresh_from_db()
+    assert ticket.first_response_breached_at is None
+    assert result.first_response_breached == 0
+
+
+def test_raising_severity_rematches_the_policy(agent, vip_policy, group):
+    from kefu.tickets.services import ticket_update
+
+    urgent = SlaPolicyFactory(
+        organisation=group,
+        name="群诉",
+        severity="group",
+        first_response_time=timedelta(minutes=30),
+        resolution_time=timedelta(hours=4),
+        time_basis="calendar",
+    )
+    with time_machine.travel(at(2025, 3, 4, 9, 0), tick=False):
+        ticket = TicketFactory(actor=agent, customer=vip_customer(agent))
+        ticket_update(actor=agent, ticket=ticket, title=ticket.title, category=None, severity="group", unit=None)
+
+    ticket.refresh_from_db()
+    assert ticket.sla_policy == urgent
+    assert ticket.resolution_due_at == at(2025, 3, 4, 13, 0)
+
+
+def test_ticket_close_of_a_complaint_needs_a_supervisor(agent, city, make_staff):
+    from kefu.tickets.services import ticket_close
+
+    supervisor = make_staff(city, Role.SUPERVISOR)
+    ticket = TicketFactory(actor=agent, kind="complaint")
+
+    with pytest.raises(InvalidInput):
+        ticket_close(actor=agent, ticket=ticket, reason="重复")
+    ticket_close(actor=supervisor, ticket=ticket, reason="业主撤回投诉")
+
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.CLOSED
+
+
+def test_revisit_satisfied_closes_and_keeps_the_score(agent):
+    ticket = TicketFactory(actor=agent, kind="repair")
+    ticket_resolve(actor=agent, ticket=ticket, resolution="已更换")
+
+    ticket_revisit(actor=agent, ticket=ticket, method="phone", outcome=RevisitOutcome.SATISFIED, satisfaction=5)
+
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.satisfaction) == (Ticket.Status.CLOSED, 5)
+
+
+def test_revisit_unreachable_keeps_the_revisit_due(agent):
+    with time_machine.travel(at(2025, 3, 4, 9, 0), tick=False):
+        ticket = TicketFactory(actor=agent, kind="repair")
+        ticket_resolve(actor=agent, ticket=ticket, resolution="已更换")
+    with time_machine.travel(at(2025, 3, 5, 10, 0), tick=False):
+        ticket_revisit(actor=agent, ticket=ticket, method="phone", outcome=RevisitOutcome.UNREACHABLE)
+
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.RESOLVED
+    assert ticket.revisit_due_at == at(2025, 3, 6, 10, 30)
+
+
+def test_revisit_requires_a_score_unless_unreachable(agent):
+    ticket = TicketFactory(actor=agent, kind="repair")
+    ticket_resolve(actor=agent, ticket=ticket, resolution="已更换")
+
+    with pytest.raises(InvalidInput) as error:
+        ticket_revisit(actor=agent, ticket=ticket, method="phone", outcome=RevisitOutcome.SATISFIED)
+
+    assert error.value.field == "satisfaction"
+
+
+def test_split_keeps_customer_received_time_and_first_responder(agent, city, make_staff):
+    from kefu.tickets.services import ticket_split
+
+    colleague = make_staff(city, Role.SUPERVISOR)
+    with time_machine.travel(at(2025, 3, 4, 9, 0), tick=False):
+        ticket = TicketFactory(actor=agent, kind="complaint")
+    with time_machine.travel(at(2025, 3, 4, 11, 0), tick=False):
+        child = ticket_split(actor=colleague, ticket=ticket, title="另有漏水", description="阳台漏水", kind="repair")
+
+    assert (child.customer, child.received_at, child.first_responder) == (ticket.customer, ticket.received_at, agent)
+    assert child.split_from == ticket
+    assert ticket.events.filter(kind=TicketEvent.Kind.SPLIT).exists()
+
+
+def test_merge_into_a_closed_ticket_is_refused(agent):
+    a = TicketFactory(actor=agent, kind="inquiry")
+    ticket_resolve(actor=agent, ticket=a, resolution="已答复")
+    b = TicketFactory(actor=agent, customer=a.customer)
+
+    with pytest.raises(TicketClosed):
+        ticket_merge(actor=agent, source=b, target=a)
+
+    b.refresh_from_db()
+    assert b.status == Ticket.Status.NEW
+
+
+def test_same_client_key_never_makes_a_second_ticket(agent):
+    from kefu.tickets.errors import DuplicateClientKey
+
+    customer = CustomerFactory(organisation=agent.unit)
+    TicketFactory(actor=agent, customer=customer, client_key="k-1")
+
+    with pytest.raises(DuplicateClientKey):
+        TicketFactory(actor=agent, customer=customer, client_key="k-1")
+
+    assert Ticket.objects.count() == 1
+
+
+def test_ticket_for_a_customer_of_another_unit_is_refused(agent, other_city):
+    stranger = CustomerFactory(organisation=other_city)
+
+    with pytest.raises(Forbidden):
+        TicketFactory(actor=agent, customer=stranger)
+
+    assert not Ticket.objects.exists()
+
+
+def test_reopen_restarts_the_resolution_promise(agent, vip_policy):
+    from kefu.tickets.services import ticket_reopen
+
+    with time_machine.travel(at(2025, 3, 4, 9, 0), tick=False):
+        ticket = TicketFactory(actor=agent, customer=vip_customer(agent), kind="inquiry")
+        ticket_resolve(actor=agent, ticket=ticket, resolution="已答复")
+    with time_machine.travel(at(2025, 3, 6, 9, 0), tick=False):
+        ticket_reopen(actor=agent, ticket=ticket, reason="业主仍有疑问")
+
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.NEW
+    assert ticket.reopen_count == 1
