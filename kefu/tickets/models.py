@@ -116,6 +116,10 @@ class CannedReply(OrgOwnedModel):
         return self.title
 
 
+# The open statuses as plain values, for index conditions (Meta cannot see the class's attributes).
+OPEN_VALUES = ["new", "in_progress", "waiting"]
+
+
 class Ticket(OrgOwnedModel):
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -234,11 +238,62 @@ class Ticket(OrgOwnedModel):
         indexes = [
             models.Index(fields=["organisation", "status", "-received_at"], name="ticket_org_status_recv"),
             models.Index(fields=["organisation", "-received_at", "-id"], name="ticket_org_recv"),
+            # The SLA scan's candidates. Partial indexes hold only the tickets whose step is still to
+            # come, so a pass costs what falls due, not what is open. Their conditions are IS NULL
+            # tests (open = neither resolved nor closed, held by the constraints below) because SQLite
+            # uses a partial index only when the query repeats its condition literally, and Django
+            # binds other values as parameters.
+            models.Index(
+                fields=["resolution_warn_at"],
+                condition=models.Q(
+                    resolved_at__isnull=True, closed_at__isnull=True, paused_at__isnull=True, warned_at__isnull=True
+                ),
+                name="ticket_scan_warn",
+            ),
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=models.Q(
+                    resolved_at__isnull=True,
+                    closed_at__isnull=True,
+                    paused_at__isnull=True,
+                    first_responded_at__isnull=True,
+                    first_response_breached_at__isnull=True,
+                ),
+                name="ticket_scan_first_response",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=models.Q(
+                    resolved_at__isnull=True,
+                    closed_at__isnull=True,
+                    paused_at__isnull=True,
+                    resolution_breached_at__isnull=True,
+                ),
+                name="ticket_scan_resolution",
+            ),
+            models.Index(
+                fields=["escalation_level", "head_escalation_due_at"],
+                condition=models.Q(
+                    resolved_at__isnull=True,
+                    closed_at__isnull=True,
+                    paused_at__isnull=True,
+                    resolution_breached_at__isnull=False,
+                ),
+                name="ticket_scan_head",
+            ),
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(
+                    resolved_at__isnull=True, closed_at__isnull=True, team__isnull=False, assignee__isnull=True
+                ),
+                name="ticket_team_queue",
+            ),
+            models.Index(
+                fields=["revisit_due_at"],
+                condition=models.Q(resolved_at__isnull=False, closed_at__isnull=True, revisit_due_at__isnull=False),
+                name="ticket_revisit_due",
+            ),
             models.Index(fields=["status", "resolution_due_at"], name="ticket_status_due"),
-            models.Index(fields=["status", "first_response_due_at"], name="ticket_status_first_due"),
-            models.Index(fields=["status", "resolution_warn_at"], name="ticket_status_warn"),
-            models.Index(fields=["status", "head_escalation_due_at"], name="ticket_status_head_due"),
-            models.Index(fields=["status", "revisit_due_at"], name="ticket_status_revisit"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_recv"),
         ]
@@ -249,6 +304,24 @@ class Ticket(OrgOwnedModel):
                 name="ticket_unique_client_key",
             ),
             models.CheckConstraint(condition=models.Q(escalation_level__lte=2), name="ticket_escalation_level_range"),
+            # "Open" and "has an end" never disagree: the scan's indexes rely on it.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=OPEN_VALUES)
+                | models.Q(resolved_at__isnull=True, closed_at__isnull=True),
+                name="ticket_open_has_no_end",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["closed", "merged"]) | models.Q(closed_at__isnull=False),
+                name="ticket_closed_has_closed_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="resolved") | models.Q(resolved_at__isnull=False, closed_at__isnull=True),
+                name="ticket_resolved_has_resolved_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="waiting") | models.Q(paused_at__isnull=False),
+                name="ticket_waiting_is_paused",
+            ),
             models.CheckConstraint(
                 condition=models.Q(merged_into__isnull=True) | ~models.Q(merged_into=models.F("id")),
                 name="ticket_not_merged_into_itself",
@@ -387,3 +460,40 @@ class TicketSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
+
+
+class TicketImport(OrgOwnedModel):
+    """One upload of a workbook of open tickets from an old system, and what became of it."""
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+        VALID_ROWS = "valid_rows", _("Import valid rows only")
+
+    class Status(models.TextChoices):
+        IMPORTED = "imported", _("Imported")
+        PARTIAL = "partial", _("Partly imported")
+        REJECTED = "rejected", _("Rejected")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_created = models.PositiveIntegerField(_("tickets created"), default=0)
+    # Rows whose external number was imported before: re-importing a file never duplicates a ticket.
+    rows_skipped = models.PositiveIntegerField(_("already imported"), default=0)
+    rows_failed = models.PositiveIntegerField(_("rows with errors"), default=0)
+    # [{"row": 7, "column": "客户手机号", "message": "..."}], capped so a garbage file stays small.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    # [{"row": 7, "id": 12, "number": "KS202503010001"}] of the first tickets created, for the result page.
+    tickets = models.JSONField(_("tickets created"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket import")
+        verbose_name_plural = _("ticket imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name

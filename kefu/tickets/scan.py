@@ -44,18 +44,21 @@ class ScanResult:
 
 
 def _open() -> QuerySet[Ticket]:
-    return Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES, paused_at__isnull=True)
+    """Open tickets whose clocks run, in the terms of the scan's partial indexes (see Ticket.Meta)."""
+    return Ticket.objects.filter(resolved_at__isnull=True, closed_at__isnull=True, paused_at__isnull=True)
 
 
-def _claim(candidates: QuerySet[Ticket], batch: int) -> list[int]:
-    return list(
-        candidates.select_for_update(skip_locked=True, of=("self",)).order_by("pk").values_list("pk", flat=True)[:batch]
-    )
+def _claim(candidates: QuerySet[Ticket], order: str, batch: int) -> list[int]:
+    # Ordered by the column of the step's partial index, so the claim reads the index in order
+    # and stops after `batch` rows instead of sorting every candidate.
+    locked = candidates.select_for_update(skip_locked=True, of=("self",))
+    return list(locked.order_by(order, "pk").values_list("pk", flat=True)[:batch])
 
 
 def _run_step(
     *,
     candidates: Callable[[], QuerySet[Ticket]],
+    order: str,
     apply: Callable[[list[int], datetime], int],
     now: datetime,
     batch: int,
@@ -63,7 +66,7 @@ def _run_step(
     done = 0
     while True:
         with transaction.atomic():
-            ids = _claim(candidates(), batch)
+            ids = _claim(candidates(), order, batch)
             if not ids:
                 return done
             done += apply(ids, now)
@@ -71,30 +74,25 @@ def _run_step(
             return done
 
 
-def _write_events(
-    ids: list[int],
-    *,
-    kind: str,
-    scan_key: Callable[[Ticket], str],
-    at: Callable[[Ticket], datetime],
-    summary: Callable[[Ticket], str],
-    data: Callable[[Ticket], dict[str, Any]],
-) -> int:
-    tickets = list(Ticket.objects.filter(pk__in=ids).select_related("customer"))
-    events = [TicketEvent(ticket=t, kind=kind, data=data(t), created_at=at(t), scan_key=scan_key(t)) for t in tickets]
+def _load(ids: list[int]) -> list[Ticket]:
+    return list(Ticket.objects.filter(pk__in=ids).select_related("customer", "organisation"))
+
+
+def _record(events: list[TicketEvent], timeline: list[dict[str, Any]]) -> None:
+    """History rows (unique per ticket and scan key) and the customers' timeline, in bulk."""
     TicketEvent.objects.bulk_create(events, batch_size=BATCH, ignore_conflicts=True)
-    timeline_record_many(
-        {
-            "customer": t.customer,
-            "kind": TIMELINE_PREFIX + kind,
-            "summary": summary(t),
-            "target": t,
-            "data": {"ticket": t.number, **data(t)},
-            "occurred_at": at(t),
-        }
-        for t in tickets
-    )
-    return len(tickets)
+    timeline_record_many(timeline)
+
+
+def _timeline(ticket: Ticket, *, kind: str, summary: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "customer": ticket.customer,
+        "kind": TIMELINE_PREFIX + kind,
+        "summary": summary,
+        "target": ticket,
+        "data": {"ticket": ticket.number, **data},
+        "occurred_at": at,
+    }
 
 
 def supervisors_for(ticket: Ticket) -> list[Membership]:
@@ -126,19 +124,40 @@ def head_for(ticket: Ticket) -> Membership | None:
     return unit.head if unit else None
 
 
-def _warn(ids: list[int], now: datetime) -> int:
-    Ticket.objects.filter(pk__in=ids).update(warned_at=now)
-    return _write_events(
-        ids,
-        kind=Kind.WARNED,
-        scan_key=lambda t: f"warned:{t.reopen_count}",
-        at=lambda t: now,
-        summary=lambda t: stored_text("%(number)s is due soon", number=t.number),
-        data=lambda t: {
-            "due_at": t.resolution_due_at.isoformat() if t.resolution_due_at else None,
-            "to": t.assignee_id or t.first_responder_id,
-        },
+def _recipients(tickets: list[Ticket], *, level: int) -> dict[int, list[Membership]]:
+    # A batch holds many tickets of few units: look each unit's people up once.
+    by_unit: dict[int, list[Membership]] = {}
+    for ticket in tickets:
+        if ticket.organisation_id not in by_unit:
+            head = head_for(ticket) if level == 2 else None
+            by_unit[ticket.organisation_id] = [head] if head else supervisors_for(ticket)
+    return {t.pk: by_unit[t.organisation_id] for t in tickets}
+
+
+def _escalation_event(ticket: Ticket, *, level: int, to: list[Membership], now: datetime) -> TicketEvent:
+    return TicketEvent(
+        ticket=ticket,
+        kind=Kind.ESCALATED,
+        data={"level": level, "to": [m.pk for m in to], "to_names": [m.name for m in to]},
+        created_at=now,
+        scan_key=f"escalated:{level}:{ticket.reopen_count}",
     )
+
+
+def _warn(ids: list[int], now: datetime) -> int:
+    tickets = _load(ids)
+    Ticket.objects.filter(pk__in=ids).update(warned_at=now)
+    events, timeline = [], []
+    for t in tickets:
+        data = {"due_at": t.resolution_due_at.isoformat() if t.resolution_due_at else None}
+        data["to"] = t.assignee_id or t.first_responder_id
+        events.append(
+            TicketEvent(ticket=t, kind=Kind.WARNED, data=data, created_at=now, scan_key=f"warned:{t.reopen_count}")
+        )
+        summary = stored_text("%(number)s is due soon", number=t.number)
+        timeline.append(_timeline(t, kind=Kind.WARNED, summary=summary, at=now, data=data))
+    _record(events, timeline)
+    return len(tickets)
 
 
 def _breach(which: str, result: ScanResult) -> Callable[[list[int], datetime], int]:
@@ -146,60 +165,61 @@ def _breach(which: str, result: ScanResult) -> Callable[[list[int], datetime], i
     breached_field = f"{which}_breached_at"
 
     def apply(ids: list[int], now: datetime) -> int:
+        tickets = _load(ids)
         # The breach happened at the due time, not when the scan noticed it.
         Ticket.objects.filter(pk__in=ids).update(**{breached_field: F(due_field)})
-        escalating = list(
-            Ticket.objects.filter(pk__in=ids, escalation_level=0)
-            .select_related("organisation")
-            .only("pk", "organisation")
-        )
+        escalating = [t for t in tickets if t.escalation_level == 0]
         Ticket.objects.filter(pk__in=[t.pk for t in escalating]).update(escalation_level=1, escalated_at=now)
+        recipients = _recipients(escalating, level=1)
         label = stored_text("first response") if which == "first_response" else stored_text("resolution")
-        count = _write_events(
-            ids,
-            kind=Kind.BREACHED,
-            scan_key=lambda t: f"breached:{which}:{t.reopen_count}",
-            at=lambda t: getattr(t, due_field),
-            summary=lambda t: stored_text("%(number)s missed its %(which)s promise", number=t.number, which=label),
-            data=lambda t: {"which": which, "due_at": getattr(t, due_field).isoformat()},
-        )
-        _escalate_events(escalating, level=1, now=now)
+        events, timeline = [], []
+        for t in tickets:
+            due = getattr(t, due_field)
+            data: dict[str, Any] = {"which": which, "due_at": due.isoformat()}
+            events.append(
+                TicketEvent(
+                    ticket=t,
+                    kind=Kind.BREACHED,
+                    data=data,
+                    created_at=due,
+                    scan_key=f"breached:{which}:{t.reopen_count}",
+                )
+            )
+            summary = stored_text("%(number)s missed its %(which)s promise", number=t.number, which=label)
+            if t.pk in recipients:
+                to = recipients[t.pk]
+                events.append(_escalation_event(t, level=1, to=to, now=now))
+                names = "、".join(m.name for m in to) or stored_text("the supervisor")
+                summary = stored_text(
+                    "%(number)s missed its %(which)s promise; escalated to %(names)s",
+                    number=t.number,
+                    which=label,
+                    names=names,
+                )
+                data = {**data, "escalated_to": [m.pk for m in to]}
+            timeline.append(_timeline(t, kind=Kind.BREACHED, summary=summary, at=due, data=data))
+        _record(events, timeline)
         result.escalated_to_supervisor += len(escalating)
-        return count
+        return len(tickets)
 
     return apply
 
 
-def _escalate_events(tickets: list[Ticket], *, level: int, now: datetime) -> None:
-    recipients: dict[int, list[Membership]] = {}
-    for ticket in tickets:
-        if level == 1:
-            recipients[ticket.pk] = supervisors_for(ticket)
-        else:
-            head = head_for(ticket)
-            recipients[ticket.pk] = [head] if head else supervisors_for(ticket)
-    _write_events(
-        [t.pk for t in tickets],
-        kind=Kind.ESCALATED,
-        scan_key=lambda t: f"escalated:{level}:{t.reopen_count}",
-        at=lambda t: now,
-        summary=lambda t: (
-            stored_text("%(number)s escalated to the supervisor", number=t.number)
-            if level == 1
-            else stored_text("%(number)s escalated to the unit head", number=t.number)
-        ),
-        data=lambda t: {
-            "level": level,
-            "to": [m.pk for m in recipients.get(t.pk, [])],
-            "to_names": [m.name for m in recipients.get(t.pk, [])],
-        },
-    )
-
-
 def _to_head(ids: list[int], now: datetime) -> int:
+    tickets = _load(ids)
     Ticket.objects.filter(pk__in=ids).update(escalation_level=2, escalated_at=now)
-    tickets = list(Ticket.objects.filter(pk__in=ids).select_related("organisation"))
-    _escalate_events(tickets, level=2, now=now)
+    recipients = _recipients(tickets, level=2)
+    events, timeline = [], []
+    for t in tickets:
+        to = recipients[t.pk]
+        events.append(_escalation_event(t, level=2, to=to, now=now))
+        summary = stored_text(
+            "%(number)s escalated to the unit head: %(names)s",
+            number=t.number,
+            names="、".join(m.name for m in to) or "—",
+        )
+        timeline.append(_timeline(t, kind=Kind.ESCALATED, summary=summary, at=now, data={"level": 2}))
+    _record(events, timeline)
     return len(tickets)
 
 
@@ -211,6 +231,7 @@ def sla_scan(*, now: datetime | None = None, batch: int = BATCH) -> ScanResult:
         candidates=lambda: _open().filter(
             warned_at__isnull=True, resolution_warn_at__lte=now, resolution_due_at__gt=now
         ),
+        order="resolution_warn_at",
         apply=_warn,
         now=now,
         batch=batch,
@@ -219,12 +240,14 @@ def sla_scan(*, now: datetime | None = None, batch: int = BATCH) -> ScanResult:
         candidates=lambda: _open().filter(
             first_responded_at__isnull=True, first_response_breached_at__isnull=True, first_response_due_at__lte=now
         ),
+        order="first_response_due_at",
         apply=_breach("first_response", result),
         now=now,
         batch=batch,
     )
     result.resolution_breached = _run_step(
         candidates=lambda: _open().filter(resolution_breached_at__isnull=True, resolution_due_at__lte=now),
+        order="resolution_due_at",
         apply=_breach("resolution", result),
         now=now,
         batch=batch,
@@ -233,6 +256,7 @@ def sla_scan(*, now: datetime | None = None, batch: int = BATCH) -> ScanResult:
         candidates=lambda: _open().filter(
             escalation_level=1, head_escalation_due_at__lte=now, resolution_breached_at__isnull=False
         ),
+        order="head_escalation_due_at",
         apply=_to_head,
         now=now,
         batch=batch,
@@ -249,7 +273,9 @@ def queued_assign(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     assigned = 0
     waiting = list(
-        Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES, team__isnull=False, assignee__isnull=True)
+        Ticket.objects.filter(
+            resolved_at__isnull=True, closed_at__isnull=True, team__isnull=False, assignee__isnull=True
+        )
         .order_by("received_at")
         .values_list("pk", "team_id")[:BATCH]
     )
