@@ -10,7 +10,9 @@ PORT ?= 8000
 
 demo: install
 	$(MANAGE) seed_demo
-	@echo "Kefu: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Kefu: http://$(HOST):$(PORT)/  (Ctrl-C stops it; the SLA scan runs every minute beside it)"
+	PYTHON=$(BIN)/python scripts/worker.sh > worker.log 2>&1 & \
+	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT) --noreload
 
 install: system-deps $(VENV)/.installed kefu/static/vendor/.built messages static

@@ -120,8 +120,11 @@ def _seed(admin: Membership, cities: list[OrgUnit]) -> None:
         Ticket.objects.bulk_create(rows, batch_size=1000)
     recent = Ticket.objects.filter(number__startswith="B", received_at__gte=now - timedelta(days=RECENT_DAYS))
     events = []
-    for ticket_id, received, assignee in recent.values_list("id", "received_at", "assignee_id").iterator():
+    rows = recent.values_list("id", "received_at", "assignee_id", "resolved_at")
+    for ticket_id, received, assignee, resolved in rows.iterator():
         events.append(TicketEvent(ticket_id=ticket_id, kind="created", actor_id=assignee, created_at=received))
+        if resolved is not None:
+            events.append(TicketEvent(ticket_id=ticket_id, kind="resolved", actor_id=assignee, created_at=resolved))
         events.append(
             TicketEvent(
                 ticket_id=ticket_id,

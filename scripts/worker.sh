@@ -6,9 +6,11 @@ set -eu
 PY="${PYTHON:-.venv/bin/python}"
 "$PY" manage.py run_scheduler &
 SCHEDULER=$!
-trap 'kill $SCHEDULER 2>/dev/null' EXIT INT TERM
 if [ -n "${REDIS_URL:-}" ] && [ "${KEFU_TASK_BACKEND:-rq}" = "rq" ]; then
-    "$PY" manage.py rqworker --job-class django_tasks_rq.Job default scans
+    "$PY" manage.py rqworker --job-class django_tasks_rq.Job default scans &
 else
-    "$PY" manage.py db_worker --queue-name '*' --no-reload
+    "$PY" manage.py db_worker --queue-name '*' --no-reload &
 fi
+WORKER=$!
+trap 'kill $SCHEDULER $WORKER 2>/dev/null || true' EXIT INT TERM
+wait

@@ -39,6 +39,10 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "kefu.customers.models.Customer.Kind",
         "ContactKindEnum": "kefu.customers.models.ContactMethod.Kind",
         "ConsentMethodEnum": "kefu.customers.models.Consent.Method",
+        "ConsentChannelEnum": "kefu.customers.models.Consent.Channel",
         "DuplicateKeyKindEnum": "kefu.customers.merge.DuplicateKey.KINDS",
+        "RequestKindEnum": "kefu.standards.models.RequestKind",
+        "TicketChannelEnum": "kefu.tickets.models.Channel",
+        "TicketEventKindEnum": "kefu.tickets.models.TicketEvent.Kind",
     },
 }

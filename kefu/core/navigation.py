@@ -36,6 +36,20 @@ NAVIGATION: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Customer voice"),
+        "ti-message-report",
+        (
+            NavItem(_("Tickets"), "tickets:ticket_list", "ti-list-details"),
+            NavItem(_("Log a voice"), "tickets:ticket_create", "ti-message-plus"),
+            NavItem(_("Supervision"), "tickets:queue", "ti-alarm"),
+            NavItem(_("Daily complaint report"), "tickets:daily_report", "ti-report"),
+            NavItem(_("Import tickets"), "tickets:import", "ti-file-spreadsheet"),
+            NavItem(_("Teams"), "tickets:team_list", "ti-users-group"),
+            NavItem(_("Assignment rules"), "tickets:rule_list", "ti-route"),
+            NavItem(_("Canned replies"), "tickets:canned_reply_list", "ti-message-2"),
+        ),
+    ),
+    NavSection(
         _("Customers"),
         "ti-users-group",
         (
@@ -43,6 +57,16 @@ NAVIGATION: tuple[NavSection, ...] = (
             NavItem(_("Duplicates"), "customers:duplicate_list", "ti-copy"),
             NavItem(_("Grade rules"), "customers:graderule_list", "ti-stairs-up"),
             NavItem(_("Tags"), "customers:tag_list", "ti-tags"),
+        ),
+    ),
+    NavSection(
+        _("Service standards"),
+        "ti-clock-check",
+        (
+            NavItem(_("SLA policies"), "standards:policy_list", "ti-list-check"),
+            NavItem(_("Policy matcher"), "standards:policy_match", "ti-target-arrow"),
+            NavItem(_("Business calendars"), "standards:calendar_list", "ti-calendar"),
+            NavItem(_("Request categories"), "standards:category_list", "ti-category"),
         ),
     ),
     NavSection(

@@ -152,7 +152,9 @@ class SlaPolicy(OrgOwnedModel):
     first_response_time = models.DurationField(_("first response within"))
     resolution_time = models.DurationField(_("resolve within"))
     time_basis = models.CharField(_("counted in"), max_length=10, choices=TimeBasis.choices, default=TimeBasis.BUSINESS)
-    warn_at_percent = models.PositiveSmallIntegerField(_("warn the owner at (% of the time used)"), default=80)
+    warn_at_percent = models.PositiveSmallIntegerField(
+        _("warn the owner when this share of the time is used (per cent)"), default=80
+    )
     head_escalation_after = models.DurationField(
         _("escalate to the unit head after the breach by"), default=timedelta(hours=4)
     )

@@ -3,10 +3,12 @@
 from datetime import date, time, timedelta
 from itertools import pairwise
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.core.errors import InvalidInput
 from kefu.core.permissions import ensure_can
@@ -16,6 +18,7 @@ from kefu.standards.models import (
     BusinessCalendar,
     CalendarDay,
     RequestCategory,
+    RequestKind,
     SlaPolicy,
     TimeBasis,
     WorkingPeriod,
@@ -40,7 +43,10 @@ POLICY_FIELDS = (
 
 
 def _audit(*, actor: Membership | None, unit: OrgUnit, action: str, obj: Any, changes: dict[str, Any]) -> None:
-    audit_record(actor=actor, organisation=unit, action=action, obj=obj, changes=changes)
+    # The audit log's action is one of its own few verbs (and 20 characters at most); the
+    # operation itself ("standards.calendar_load_year") goes in the note.
+    verb = AuditEntry.Action.CREATE if action.endswith("_create") else AuditEntry.Action.UPDATE
+    audit_record(actor=actor, organisation=unit, action=verb, obj=obj, changes=changes, note=action)
 
 
 @transaction.atomic
@@ -50,6 +56,7 @@ def calendar_create(
     """A calendar for `unit` with the standard office day and every published year's holidays."""
     if actor is not None:
         ensure_can(actor, "standards.manage", unit)
+    _check_zone(timezone_name)
     if BusinessCalendar.objects.filter(organisation=unit).exists():
         raise CalendarExists(unit=unit.name, field="organisation")
     calendar = BusinessCalendar.objects.create(organisation=unit, name=name, timezone=timezone_name)
@@ -63,6 +70,14 @@ def calendar_create(
         _load_year(calendar=calendar, year=year)
     _audit(actor=actor, unit=unit, action="standards.calendar_create", obj=calendar, changes={"name": name})
     return calendar
+
+
+def _check_zone(name: str) -> None:
+    # An unknown zone would only fail later, in every due-time calculation of the unit's tickets.
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise InvalidInput(_("Choose a time zone from the list, e.g. Asia/Shanghai."), field="timezone") from exc
 
 
 def _all_published() -> list[tuple[date, str, str]]:
@@ -100,6 +115,9 @@ def calendar_update(
     *, actor: Membership, calendar: BusinessCalendar, name: str, timezone_name: str, makeup_day_hours_from: int
 ) -> BusinessCalendar:
     ensure_can(actor, "standards.manage", calendar.organisation)
+    _check_zone(timezone_name)
+    if not 0 <= makeup_day_hours_from <= 6:
+        raise InvalidInput(_("Choose a weekday."), field="makeup_day_hours_from")
     calendar.name = name
     calendar.timezone = timezone_name
     calendar.makeup_day_hours_from = makeup_day_hours_from
@@ -185,6 +203,8 @@ def calendar_day_clear(*, actor: Membership, calendar: BusinessCalendar, day: da
 @transaction.atomic
 def category_create(*, actor: Membership, unit: OrgUnit, kind: str, name: str) -> RequestCategory:
     ensure_can(actor, "standards.manage", unit)
+    if kind not in RequestKind.values:
+        raise InvalidInput(_("Choose the kind of request."), field="kind")
     if RequestCategory.objects.filter(organisation=unit, kind=kind, name=name).exists():
         raise InvalidInput(_("This unit already has a category of that name."), field="name")
     category = RequestCategory.objects.create(organisation=unit, kind=kind, name=name)
@@ -260,6 +280,8 @@ def policy_update(*, actor: Membership, policy: SlaPolicy, **values: Any) -> Sla
     values = {k: v for k, v in values.items() if k in POLICY_FIELDS}
     merged = {name: getattr(policy, name) for name in POLICY_FIELDS} | values
     _check_policy(merged, policy.organisation)
+    if merged["category"] is not None and not merged["kind"]:
+        values["kind"] = merged["category"].kind
     for name, value in values.items():
         setattr(policy, name, value)
     policy.save()

@@ -226,14 +226,16 @@ def ticket_create(
             schedule=schedule,
         )
     else:
+        # Without a rule the ticket waits in the supervisors' "unassigned" queue for dispatch.
         _route(ticket=ticket, now=now, schedule=schedule)
     return ticket
 
 
-def _route(*, ticket: Ticket, now: datetime, schedule: Any) -> None:
+def _route(*, ticket: Ticket, now: datetime, schedule: Any) -> bool:
+    """Assign by the most specific assignment rule; False when no rule applies."""
     rule = routing.rule_for(ticket)
     if rule is None:
-        return
+        return False
     team = Team.objects.select_for_update().get(pk=rule.team_id)
     member = routing.pick_member(team=team, organisation=ticket.organisation, now=now, schedule=schedule)
     _assign(
@@ -249,6 +251,7 @@ def _route(*, ticket: Ticket, now: datetime, schedule: Any) -> None:
     if member is not None:
         team.last_assignee = member
         team.save(update_fields=["last_assignee", "updated_at"])
+    return True
 
 
 def _assign(

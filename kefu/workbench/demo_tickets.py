@@ -284,6 +284,8 @@ def _one_voice(
             category=category,
             severity=severity,
             received_at=received,
+            # Most callers are helped by whoever answers; the rest wait for the rules or a dispatcher.
+            assignee=actor if rng.random() < 0.8 and kind != RequestKind.REPAIR else None,
         )
     age = now - received
     lateness = rng.random()

@@ -8,6 +8,7 @@ from kefu.orgs.selectors import staff_list, unit_list
 from kefu.properties.charts import STANDARD_COLOURS
 from kefu.properties.models import Unit
 from kefu.properties.selectors import property_totals, units_by_project
+from kefu.tickets.reports import my_open_tickets, my_ticket_counts, queue_counts
 
 
 def _units_chart(projects: list) -> dict:
@@ -47,4 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
             unit_count=unit_list(viewer=viewer, include_inactive=False).count(),
             staff_count=staff_list(viewer=viewer, is_active=True).count(),
         )
+    # Ticket cards: an agent's own open tickets, a supervisor's queue at a glance.
+    if can(viewer, "tickets.handle"):
+        context.update(my_tickets=my_open_tickets(viewer=viewer), my_ticket_counts=my_ticket_counts(viewer=viewer))
+    if can(viewer, "tickets.supervise"):
+        context.update(queue_counts=queue_counts(viewer=viewer))
     return TemplateResponse(request, "workbench/home.html", context)

@@ -157,7 +157,9 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "warn_at_percent",
-                    models.PositiveSmallIntegerField(default=80, verbose_name="warn the owner at (% of the time used)"),
+                    models.PositiveSmallIntegerField(
+                        default=80, verbose_name="warn the owner when this share of the time is used (per cent)"
+                    ),
                 ),
                 (
                     "head_escalation_after",

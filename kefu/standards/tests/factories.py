@@ -1,9 +1,11 @@
 from datetime import timedelta
+from typing import Any
 
 import factory
 
 from kefu.orgs.tests.factories import OrgUnitFactory
-from kefu.standards.models import RequestCategory, RequestKind, SlaPolicy, TimeBasis
+from kefu.standards.models import BusinessCalendar, RequestCategory, RequestKind, SlaPolicy, TimeBasis
+from kefu.standards.services import calendar_create
 
 
 class RequestCategoryFactory(factory.django.DjangoModelFactory):
@@ -26,3 +28,19 @@ class SlaPolicyFactory(factory.django.DjangoModelFactory):
     first_response_time = timedelta(hours=2)
     resolution_time = timedelta(hours=8)
     time_basis = TimeBasis.BUSINESS
+
+
+class BusinessCalendarFactory(factory.django.DjangoModelFactory):
+    """A calendar made by the real service: office hours and every published year's days.
+
+    BusinessCalendarFactory(organisation=unit)."""
+
+    class Meta:
+        model = BusinessCalendar
+
+    organisation = factory.SubFactory(OrgUnitFactory)
+    name = factory.Sequence(lambda n: f"日历{n}")
+
+    @classmethod
+    def _create(cls, model_class: type[BusinessCalendar], *args: Any, **kwargs: Any) -> BusinessCalendar:
+        return calendar_create(actor=None, unit=kwargs["organisation"], name=kwargs["name"])

@@ -4,70 +4,147 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_customer_import'),
-        ('orgs', '0003_orgunit_head'),
-        ('properties', '0002_unit_listing_index'),
-        ('standards', '0001_initial'),
-        ('tickets', '0002_ticket_import'),
+        ("customers", "0002_customer_import"),
+        ("orgs", "0003_orgunit_head"),
+        ("properties", "0002_unit_listing_index"),
+        ("standards", "0001_initial"),
+        ("tickets", "0002_ticket_import"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='ticket_status_first_due',
+            model_name="ticket",
+            name="ticket_status_first_due",
         ),
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='ticket_status_warn',
+            model_name="ticket",
+            name="ticket_status_warn",
         ),
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='ticket_status_head_due',
+            model_name="ticket",
+            name="ticket_status_head_due",
         ),
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='ticket_status_revisit',
+            model_name="ticket",
+            name="ticket_status_revisit",
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True), ('paused_at__isnull', True), ('resolved_at__isnull', True), ('warned_at__isnull', True)), fields=['resolution_warn_at'], name='ticket_scan_warn'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("closed_at__isnull", True),
+                    ("paused_at__isnull", True),
+                    ("resolved_at__isnull", True),
+                    ("warned_at__isnull", True),
+                ),
+                fields=["resolution_warn_at"],
+                name="ticket_scan_warn",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True), ('first_responded_at__isnull', True), ('first_response_breached_at__isnull', True), ('paused_at__isnull', True), ('resolved_at__isnull', True)), fields=['first_response_due_at'], name='ticket_scan_first_response'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("closed_at__isnull", True),
+                    ("first_responded_at__isnull", True),
+                    ("first_response_breached_at__isnull", True),
+                    ("paused_at__isnull", True),
+                    ("resolved_at__isnull", True),
+                ),
+                fields=["first_response_due_at"],
+                name="ticket_scan_first_response",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True), ('paused_at__isnull', True), ('resolution_breached_at__isnull', True), ('resolved_at__isnull', True)), fields=['resolution_due_at'], name='ticket_scan_resolution'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("closed_at__isnull", True),
+                    ("paused_at__isnull", True),
+                    ("resolution_breached_at__isnull", True),
+                    ("resolved_at__isnull", True),
+                ),
+                fields=["resolution_due_at"],
+                name="ticket_scan_resolution",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True), ('paused_at__isnull', True), ('resolution_breached_at__isnull', False), ('resolved_at__isnull', True)), fields=['escalation_level', 'head_escalation_due_at'], name='ticket_scan_head'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("closed_at__isnull", True),
+                    ("paused_at__isnull", True),
+                    ("resolution_breached_at__isnull", False),
+                    ("resolved_at__isnull", True),
+                ),
+                fields=["escalation_level", "head_escalation_due_at"],
+                name="ticket_scan_head",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('assignee__isnull', True), ('closed_at__isnull', True), ('resolved_at__isnull', True), ('team__isnull', False)), fields=['received_at'], name='ticket_team_queue'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("assignee__isnull", True),
+                    ("closed_at__isnull", True),
+                    ("resolved_at__isnull", True),
+                    ("team__isnull", False),
+                ),
+                fields=["received_at"],
+                name="ticket_team_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('closed_at__isnull', True), ('resolved_at__isnull', False), ('revisit_due_at__isnull', False)), fields=['revisit_due_at'], name='ticket_revisit_due'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("closed_at__isnull", True), ("resolved_at__isnull", False), ("revisit_due_at__isnull", False)
+                ),
+                fields=["revisit_due_at"],
+                name="ticket_revisit_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['new', 'in_progress', 'waiting']), _negated=True), models.Q(('closed_at__isnull', True), ('resolved_at__isnull', True)), _connector='OR'), name='ticket_open_has_no_end'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["new", "in_progress", "waiting"]), _negated=True),
+                    models.Q(("closed_at__isnull", True), ("resolved_at__isnull", True)),
+                    _connector="OR",
+                ),
+                name="ticket_open_has_no_end",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['closed', 'merged']), _negated=True), ('closed_at__isnull', False), _connector='OR'), name='ticket_closed_has_closed_at'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["closed", "merged"]), _negated=True),
+                    ("closed_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="ticket_closed_has_closed_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'resolved'), _negated=True), models.Q(('closed_at__isnull', True), ('resolved_at__isnull', False)), _connector='OR'), name='ticket_resolved_has_resolved_at'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "resolved"), _negated=True),
+                    models.Q(("closed_at__isnull", True), ("resolved_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="ticket_resolved_has_resolved_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'waiting'), _negated=True), ('paused_at__isnull', False), _connector='OR'), name='ticket_waiting_is_paused'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "waiting"), _negated=True), ("paused_at__isnull", False), _connector="OR"
+                ),
+                name="ticket_waiting_is_paused",
+            ),
         ),
     ]
