@@ -44,8 +44,8 @@ from kefu.tickets.api.serializers import (
     TicketResolveInputSerializer,
     TicketRevisitInputSerializer,
     TicketSplitInputSerializer,
-    TicketUpdateInputSerializer,
     TicketTransferInputSerializer,
+    TicketUpdateInputSerializer,
 )
 from kefu.tickets.errors import DuplicateClientKey, InvalidAttachment
 from kefu.tickets.models import Channel, Ticket
