@@ -238,6 +238,9 @@ class Ticket(OrgOwnedModel):
         indexes = [
             models.Index(fields=["organisation", "status", "-received_at"], name="ticket_org_status_recv"),
             models.Index(fields=["organisation", "-received_at", "-id"], name="ticket_org_recv"),
+            # The list's default order: a viewer who sees most tickets reads this index in order
+            # and stops after a page, instead of sorting every ticket in scope.
+            models.Index(fields=["-received_at", "-id"], name="ticket_recv"),
             # The SLA scan's candidates. Partial indexes hold only the tickets whose step is still to
             # come, so a pass costs what falls due, not what is open. Their conditions are IS NULL
             # tests (open = neither resolved nor closed, held by the constraints below) because SQLite

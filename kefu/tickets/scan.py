@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from kefu.customers.services import timeline_record_many
 from kefu.orgs.models import Membership
@@ -154,7 +155,7 @@ def _warn(ids: list[int], now: datetime) -> int:
         events.append(
             TicketEvent(ticket=t, kind=Kind.WARNED, data=data, created_at=now, scan_key=f"warned:{t.reopen_count}")
         )
-        summary = stored_text("%(number)s is due soon", number=t.number)
+        summary = stored_text(gettext_noop("%(number)s is due soon"), number=t.number)
         timeline.append(_timeline(t, kind=Kind.WARNED, summary=summary, at=now, data=data))
     _record(events, timeline)
     return len(tickets)
@@ -171,7 +172,11 @@ def _breach(which: str, result: ScanResult) -> Callable[[list[int], datetime], i
         escalating = [t for t in tickets if t.escalation_level == 0]
         Ticket.objects.filter(pk__in=[t.pk for t in escalating]).update(escalation_level=1, escalated_at=now)
         recipients = _recipients(escalating, level=1)
-        label = stored_text("first response") if which == "first_response" else stored_text("resolution")
+        label = (
+            stored_text(gettext_noop("first response"))
+            if which == "first_response"
+            else stored_text(gettext_noop("resolution"))
+        )
         events, timeline = [], []
         for t in tickets:
             due = getattr(t, due_field)
@@ -185,13 +190,13 @@ def _breach(which: str, result: ScanResult) -> Callable[[list[int], datetime], i
                     scan_key=f"breached:{which}:{t.reopen_count}",
                 )
             )
-            summary = stored_text("%(number)s missed its %(which)s promise", number=t.number, which=label)
+            summary = stored_text(gettext_noop("%(number)s missed its %(which)s promise"), number=t.number, which=label)
             if t.pk in recipients:
                 to = recipients[t.pk]
                 events.append(_escalation_event(t, level=1, to=to, now=now))
-                names = "、".join(m.name for m in to) or stored_text("the supervisor")
+                names = "、".join(m.name for m in to) or stored_text(gettext_noop("the supervisor"))
                 summary = stored_text(
-                    "%(number)s missed its %(which)s promise; escalated to %(names)s",
+                    gettext_noop("%(number)s missed its %(which)s promise; escalated to %(names)s"),
                     number=t.number,
                     which=label,
                     names=names,
@@ -214,7 +219,7 @@ def _to_head(ids: list[int], now: datetime) -> int:
         to = recipients[t.pk]
         events.append(_escalation_event(t, level=2, to=to, now=now))
         summary = stored_text(
-            "%(number)s escalated to the unit head: %(names)s",
+            gettext_noop("%(number)s escalated to the unit head: %(names)s"),
             number=t.number,
             names="、".join(m.name for m in to) or "—",
         )
@@ -299,7 +304,7 @@ def queued_assign(*, now: datetime | None = None) -> int:
                 ticket=ticket,
                 assignee=member,
                 team=team,
-                reason=stored_text("Handed out from the team queue"),
+                reason=stored_text(gettext_noop("Handed out from the team queue")),
                 kind=Kind.ASSIGNED,
                 now=now,
                 schedule=schedule,

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.core.errors import InvalidInput
 from kefu.core.permissions import can, ensure_can, in_scope
@@ -204,8 +205,8 @@ def ticket_create(
         kind=Kind.CREATED,
         actor=actor,
         summary=stored_text(
-            "Logged %(kind)s %(number)s: %(title)s",
-            kind=ticket.get_kind_display(),
+            gettext_noop("Logged %(kind)s %(number)s: %(title)s"),
+            kind=RequestKind(ticket.kind).label,
             number=ticket.number,
             title=ticket.title,
         ),
@@ -243,7 +244,7 @@ def _route(*, ticket: Ticket, now: datetime, schedule: Any) -> bool:
         ticket=ticket,
         assignee=member,
         team=team,
-        reason=stored_text("Assignment rule “%(rule)s”", rule=rule.name),
+        reason=stored_text(gettext_noop("Assignment rule “%(rule)s”"), rule=rule.name),
         kind=Kind.ASSIGNED,
         now=now,
         schedule=schedule,
@@ -278,13 +279,13 @@ def _assign(
     if assignee is not None:
         target = assignee.name
     elif team is not None:
-        target = stored_text("team %(team)s (waiting for working hours)", team=team.name)
+        target = stored_text(gettext_noop("team %(team)s (waiting for working hours)"), team=team.name)
     else:
         target = "—"
     summary = (
-        stored_text("%(number)s transferred to %(to)s", number=ticket.number, to=target)
+        stored_text(gettext_noop("%(number)s transferred to %(to)s"), number=ticket.number, to=target)
         if kind == Kind.TRANSFERRED
-        else stored_text("%(number)s assigned to %(to)s", number=ticket.number, to=target)
+        else stored_text(gettext_noop("%(number)s assigned to %(to)s"), number=ticket.number, to=target)
     )
     _event(
         ticket=ticket,
@@ -371,7 +372,7 @@ def ticket_note(*, actor: Membership, ticket: Ticket, body: str) -> TicketEvent:
         ticket=ticket,
         kind=Kind.NOTE,
         actor=actor,
-        summary=stored_text("Internal note on %(number)s", number=ticket.number),
+        summary=stored_text(gettext_noop("Internal note on %(number)s"), number=ticket.number),
         body=body.strip(),
     )
 
@@ -406,7 +407,9 @@ def ticket_reply(*, actor: Membership, ticket: Ticket, body: str, channel: str =
         ticket=ticket,
         kind=Kind.REPLY,
         actor=actor,
-        summary=stored_text("Reply on %(number)s: %(text)s", number=ticket.number, text=body.strip()[:120]),
+        summary=stored_text(
+            gettext_noop("Reply on %(number)s: %(text)s"), number=ticket.number, text=body.strip()[:120]
+        ),
         body=body.strip(),
         data={"channel": channel},
         at=now,
@@ -426,9 +429,11 @@ def _record_breach(*, ticket: Ticket, which: str, now: datetime) -> None:
         kind=Kind.BREACHED,
         actor=None,
         summary=stored_text(
-            "%(number)s missed its %(which)s promise",
+            gettext_noop("%(number)s missed its %(which)s promise"),
             number=ticket.number,
-            which=stored_text("first response") if which == "first_response" else stored_text("resolution"),
+            which=stored_text(gettext_noop("first response"))
+            if which == "first_response"
+            else stored_text(gettext_noop("resolution")),
         ),
         data={"which": which, "due_at": due.isoformat()},
         at=due,
@@ -489,7 +494,7 @@ def ticket_update(
         ticket=ticket,
         kind=Kind.UPDATED,
         actor=actor,
-        summary=stored_text("%(number)s details changed", number=ticket.number),
+        summary=stored_text(gettext_noop("%(number)s details changed"), number=ticket.number),
         data={"changes": changes},
     )
     return ticket
@@ -514,7 +519,9 @@ def ticket_pause(*, actor: Membership, ticket: Ticket, reason: str) -> Ticket:
         kind=Kind.PAUSED,
         actor=actor,
         summary=stored_text(
-            "%(number)s waits for the customer: %(reason)s", number=ticket.number, reason=reason.strip()[:100]
+            gettext_noop("%(number)s waits for the customer: %(reason)s"),
+            number=ticket.number,
+            reason=reason.strip()[:100],
         ),
         body=reason.strip(),
         at=now,
@@ -537,7 +544,7 @@ def ticket_resume(*, actor: Membership | None, ticket: Ticket) -> Ticket:
         ticket=ticket,
         kind=Kind.RESUMED,
         actor=actor,
-        summary=stored_text("%(number)s: the clock runs again", number=ticket.number),
+        summary=stored_text(gettext_noop("%(number)s: the clock runs again"), number=ticket.number),
         at=now,
     )
     return ticket
@@ -581,7 +588,9 @@ def ticket_resolve(*, actor: Membership, ticket: Ticket, resolution: str) -> Tic
         ticket=ticket,
         kind=Kind.RESOLVED,
         actor=actor,
-        summary=stored_text("%(number)s resolved: %(text)s", number=ticket.number, text=resolution.strip()[:120]),
+        summary=stored_text(
+            gettext_noop("%(number)s resolved: %(text)s"), number=ticket.number, text=resolution.strip()[:120]
+        ),
         body=resolution.strip(),
         at=now,
     )
@@ -590,7 +599,7 @@ def ticket_resolve(*, actor: Membership, ticket: Ticket, resolution: str) -> Tic
             ticket=ticket,
             kind=Kind.CLOSED,
             actor=actor,
-            summary=stored_text("%(number)s closed", number=ticket.number),
+            summary=stored_text(gettext_noop("%(number)s closed"), number=ticket.number),
             at=now,
         )
     return ticket
@@ -633,7 +642,7 @@ def ticket_revisit(
             ticket=ticket,
             kind=Kind.REVISITED,
             actor=actor,
-            summary=stored_text("Revisit of %(number)s: customer not reached", number=ticket.number),
+            summary=stored_text(gettext_noop("Revisit of %(number)s: customer not reached"), number=ticket.number),
             body=note.strip(),
             data=data,
             at=now,
@@ -641,44 +650,36 @@ def ticket_revisit(
         return ticket
     ticket.revisited_at = now
     ticket.satisfaction = satisfaction
-    if outcome == RevisitOutcome.SATISFIED:
+    satisfied = outcome == RevisitOutcome.SATISFIED
+    if satisfied:
         ticket.status = Status.CLOSED
         ticket.closed_at = now
-        ticket.save()
-        _event(
-            ticket=ticket,
-            kind=Kind.REVISITED,
-            actor=actor,
-            summary=stored_text(
-                "Revisit of %(number)s: satisfied (%(score)s/5)", number=ticket.number, score=satisfaction
-            ),
-            body=note.strip(),
-            data=data,
-            at=now,
-        )
-        _event(
-            ticket=ticket,
-            kind=Kind.CLOSED,
-            actor=actor,
-            summary=stored_text("%(number)s closed", number=ticket.number),
-            at=now,
-        )
-        return ticket
     ticket.save()
+    message = (
+        gettext_noop("Revisit of %(number)s: satisfied (%(score)s/5)")
+        if satisfied
+        else gettext_noop("Revisit of %(number)s: not satisfied (%(score)s/5)")
+    )
     _event(
         ticket=ticket,
         kind=Kind.REVISITED,
         actor=actor,
-        summary=stored_text(
-            "Revisit of %(number)s: not satisfied (%(score)s/5)", number=ticket.number, score=satisfaction
-        ),
+        summary=stored_text(message, number=ticket.number, score=satisfaction),
         body=note.strip(),
         data=data,
         at=now,
     )
-    _reopen(
-        actor=actor, ticket=ticket, reason=note.strip() or stored_text("Customer not satisfied at the revisit"), now=now
-    )
+    if satisfied:
+        _event(
+            ticket=ticket,
+            kind=Kind.CLOSED,
+            actor=actor,
+            summary=stored_text(gettext_noop("%(number)s closed"), number=ticket.number),
+            at=now,
+        )
+    else:
+        reason = note.strip() or stored_text(gettext_noop("Customer not satisfied at the revisit"))
+        _reopen(actor=actor, ticket=ticket, reason=reason, now=now)
     return ticket
 
 
@@ -704,7 +705,9 @@ def ticket_close(*, actor: Membership, ticket: Ticket, reason: str) -> Ticket:
         ticket=ticket,
         kind=Kind.CLOSED,
         actor=actor,
-        summary=stored_text("%(number)s closed: %(reason)s", number=ticket.number, reason=reason.strip()[:120]),
+        summary=stored_text(
+            gettext_noop("%(number)s closed: %(reason)s"), number=ticket.number, reason=reason.strip()[:120]
+        ),
         body=reason.strip(),
         at=now,
     )
@@ -721,7 +724,7 @@ def _reopen(*, actor: Membership | None, ticket: Ticket, reason: str, now: datet
         ticket=ticket,
         kind=Kind.REOPENED,
         actor=actor,
-        summary=stored_text("%(number)s reopened: %(reason)s", number=ticket.number, reason=reason[:120]),
+        summary=stored_text(gettext_noop("%(number)s reopened: %(reason)s"), number=ticket.number, reason=reason[:120]),
         body=reason,
         data={"count": ticket.reopen_count},
         at=now,
@@ -762,7 +765,9 @@ def ticket_merge(*, actor: Membership, source: Ticket, target: Ticket) -> Ticket
         ticket=source,
         kind=Kind.MERGED,
         actor=actor,
-        summary=stored_text("%(number)s merged into %(target)s", number=source.number, target=target.number),
+        summary=stored_text(
+            gettext_noop("%(number)s merged into %(target)s"), number=source.number, target=target.number
+        ),
         data={"into": target.pk, "into_number": target.number},
         at=now,
     )
@@ -770,7 +775,9 @@ def ticket_merge(*, actor: Membership, source: Ticket, target: Ticket) -> Ticket
         ticket=target,
         kind=Kind.MERGED,
         actor=actor,
-        summary=stored_text("%(source)s merged into %(number)s", source=source.number, number=target.number),
+        summary=stored_text(
+            gettext_noop("%(source)s merged into %(number)s"), source=source.number, number=target.number
+        ),
         data={"from": source.pk, "from_number": source.number},
         at=now,
     )
@@ -811,7 +818,7 @@ def ticket_split(
         ticket=ticket,
         kind=Kind.SPLIT,
         actor=actor,
-        summary=stored_text("%(child)s split from %(number)s", child=child.number, number=ticket.number),
+        summary=stored_text(gettext_noop("%(child)s split from %(number)s"), child=child.number, number=ticket.number),
         data={"child": child.pk, "child_number": child.number},
     )
     return child
@@ -865,7 +872,7 @@ def _attach(*, actor: Membership, ticket: Ticket, upload: UploadedFile) -> Ticke
         ticket=ticket,
         kind=Kind.ATTACHMENT,
         actor=actor,
-        summary=stored_text("Photo added to %(number)s", number=ticket.number),
+        summary=stored_text(gettext_noop("Photo added to %(number)s"), number=ticket.number),
         data={"attachment": attachment.pk, "name": name[:100]},
     )
     return attachment

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.core.errors import InvalidInput
 from kefu.orgs.models import Membership
@@ -65,7 +66,7 @@ def ticket_due_override(*, actor: Membership, ticket: Ticket, due_at: datetime) 
         kind=TicketEvent.Kind.UPDATED,
         actor=actor,
         summary=stored_text(
-            "%(number)s due by %(due)s, as promised in the old system",
+            gettext_noop("%(number)s due by %(due)s, as promised in the old system"),
             number=ticket.number,
             due=timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M"),
         ),

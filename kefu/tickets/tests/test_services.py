@@ -419,3 +419,13 @@ def test_reopen_restarts_the_resolution_promise(agent, vip_policy):
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.NEW
     assert ticket.reopen_count == 1
+
+
+def test_history_is_written_in_the_organisations_language_whoever_acts(agent):
+    from django.utils import translation
+
+    with translation.override("en"):
+        ticket = TicketFactory(actor=agent, kind="repair")
+
+    entry = TimelineEntry.objects.get(customer=ticket.customer, kind="tickets.created")
+    assert entry.summary.startswith("受理报修")
