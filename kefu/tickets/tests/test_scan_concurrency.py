@@ -73,15 +73,18 @@ def test_sla_scan_does_not_escalate_a_ticket_closed_while_it_runs(breaching):
     release = threading.Event()
 
     def close_slowly() -> None:
-        with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().get(pk=target.pk)
-            locked.set()
-            release.wait(timeout=10)
-            ticket.status = Ticket.Status.CLOSED
-            ticket.closed_at = LATE
-            ticket.save(update_fields=["status", "closed_at"])
+        try:
+            with transaction.atomic():
+                ticket = Ticket.objects.select_for_update().get(pk=target.pk)
+                locked.set()
+                release.wait(timeout=10)
+                ticket.status = Ticket.Status.CLOSED
+                ticket.closed_at = LATE
+                ticket.save(update_fields=["status", "closed_at"])
+        finally:
+            connections.close_all()
 
-    closer = threading.Thread(target=lambda: (close_slowly(), connections.close_all()))
+    closer = threading.Thread(target=close_slowly)
     closer.start()
     locked.wait(timeout=10)
 
