@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework import serializers
 
 
@@ -10,3 +12,24 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERROR_RESPONSES = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+
+
+# Input fields that take JSON types as the schema states them. Use them with a JSON-only parser:
+# in a form body every value is text, and an empty value passes for a field left out.
+class StrictCharField(serializers.CharField):
+    """Text given as a JSON string; DRF alone would take the number 0 for "0", which the
+    schema promises to refuse."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A whole number given as a JSON number; DRF alone would take "7" and 7.0."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -10,31 +10,13 @@ from typing import Any
 from rest_framework import serializers
 
 from kefu.core.api.filters import MAX_ID
+from kefu.core.api.serializers import StrictCharField, StrictIntegerField
 from kefu.standards.models import RequestKind, Severity
 from kefu.tickets.models import CannedReply, Channel, Team, Ticket, TicketAttachment, TicketEvent
 from kefu.tickets.services import RevisitOutcome
 
 TEXT_MAX = 4000
 REASON_MAX = 500
-
-
-class StrictCharField(serializers.CharField):
-    """Text given as a JSON string; DRF alone would take the number 0 for "0", which the
-    schema promises to refuse."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A whole number given as a JSON number; DRF alone would take "7" and 7.0."""
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 def _id(**kwargs: Any) -> serializers.IntegerField:
