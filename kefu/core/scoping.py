@@ -35,6 +35,19 @@ def subtree_units(unit: "OrgUnit") -> models.QuerySet[Any]:
     return _unit_model()._default_manager.filter(path__startswith=unit.path)
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a unit and of every unit above it: "000001.000004." → ["000001.", "000001.000004."].
+
+    What a unit inherits (calendars, policies, categories, teams) is looked up with these."""
+    parts = [p for p in path.split(".") if p]
+    return [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
+
+
+def ancestor_ids(unit: "OrgUnit") -> list[int]:
+    """The ids of `unit` and of every unit above it, root first, read off its path (no query)."""
+    return [int(segment) for segment in unit.path.split(".") if segment]
+
+
 def visible_to_unit(model: type[M], unit: "OrgUnit") -> models.QuerySet[M]:
     """Rows of `model` owned by `unit` or a descendant; for system jobs acting for a unit."""
     manager = model._default_manager

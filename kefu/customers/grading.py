@@ -17,7 +17,7 @@ from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.core.errors import InvalidInput
 from kefu.core.permissions import ensure_can
-from kefu.core.scoping import one_or_404, visible
+from kefu.core.scoping import ancestor_ids, one_or_404, visible
 from kefu.customers.errors import (
     CustomerAnonymised,
     CustomerMerged,
@@ -45,7 +45,7 @@ TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length or 30
 def graderule_list(*, viewer: Membership) -> QuerySet[GradeRule]:
     """The rules that grade customers in the viewer's scope: those of their unit and the units
     below it, and those of the units above it, which apply here too (shown, not editable)."""
-    ancestors = [int(segment) for segment in viewer.unit.path.split(".") if segment]
+    ancestors = ancestor_ids(viewer.unit)
     # Rules are policy, not personal data: a unit's staff may read the rules set above them.
     inherited = GradeRule.objects.filter(organisation_id__in=ancestors)
     return (
@@ -237,7 +237,7 @@ def graderule_apply(*, actor: Membership, batch_size: int = 500) -> RegradeResul
 def tag_list(*, viewer: Membership) -> QuerySet[Tag]:
     """Tags that apply in the viewer's scope: their unit's and below (editable), and those of the
     units above (shared labels, read-only); customer_count counts only customers in scope."""
-    ancestors = [int(segment) for segment in viewer.unit.path.split(".") if segment]
+    ancestors = ancestor_ids(viewer.unit)
     counted = Q(customers__merged_into__isnull=True, customers__organisation__path__startswith=viewer.unit.path)
     return (
         (visible(Tag, viewer) | Tag.objects.filter(organisation_id__in=ancestors))
@@ -279,7 +279,7 @@ def _taggable(customer: Customer) -> Customer:
 def _name_in_use(*, organisation: OrgUnit, name: str, exclude_pk: int | None = None) -> bool:
     """A tag so named already applies in the unit (its own or a unit's above) or below it: two
     tags one member of staff sees under the same name would be told apart by nobody."""
-    ancestors = [int(segment) for segment in organisation.path.split(".") if segment]
+    ancestors = ancestor_ids(organisation)
     clash = Tag.objects.filter(
         Q(organisation_id__in=ancestors) | Q(organisation__path__startswith=organisation.path), name=name
     )
@@ -317,7 +317,7 @@ def tag_delete(*, actor: Membership, tag: Tag) -> None:
 def _tag_for(*, customer: Customer, name: str) -> Tag:
     """The tag so named that applies to the customer: their unit's, else the nearest unit
     above's (a city's tags serve its project teams); created in the customer's unit if none."""
-    chain = [int(segment) for segment in customer.organisation.path.split(".") if segment]
+    chain = ancestor_ids(customer.organisation)
     nearest_first = {unit_id: depth for depth, unit_id in enumerate(reversed(chain))}
     existing = list(Tag.objects.filter(organisation_id__in=chain, name=name))
     if existing:

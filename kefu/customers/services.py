@@ -15,6 +15,7 @@ from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.core.crypto import encrypt, keyed_hash
 from kefu.core.permissions import ensure_can, in_scope
+from kefu.core.scoping import ancestor_ids
 from kefu.customers.errors import (
     ContactTaken,
     CustomerAnonymised,
@@ -530,7 +531,7 @@ def customer_set_id_number(
 def grade_for_scores(*, organisation: OrgUnit, contribution: int, influence: int, potential: int) -> tuple[str, str]:
     """(grade, reason) from the first active rule of the organisation (or a unit above it) that
     the scores meet; ("", reason) when none does."""
-    ancestors = [int(segment) for segment in organisation.path.split(".") if segment]
+    ancestors = ancestor_ids(organisation)
     rules = GradeRule.objects.filter(organisation_id__in=ancestors, is_active=True).order_by("priority", "id")
     for rule in rules:
         if (

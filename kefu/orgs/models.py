@@ -61,6 +61,10 @@ class OrgUnit(BaseModel):
     def is_descendant_of(self, other: "OrgUnit") -> bool:
         return self.path.startswith(other.path)
 
+    def is_in_line_with(self, other: "OrgUnit") -> bool:
+        """`other` is this unit, above it or below it: the units whose settings can meet this one's."""
+        return self.is_descendant_of(other) or other.is_descendant_of(self)
+
 
 class Membership(BaseModel):
     """A staff member's place in the organisation: their unit, roles and contact details."""

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 
-from kefu.core.scoping import visible
+from kefu.core.scoping import ancestor_ids, ancestor_paths, visible
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.standards.models import BusinessCalendar, CalendarDay, RequestCategory, SlaPolicy
-from kefu.standards.sla import PolicyMatch, ancestor_paths, due_at, explain, rank, schedule_for
+from kefu.standards.sla import PolicyMatch, due_at, explain, rank, schedule_for
 
 
 def calendar_list(*, viewer: Membership, holidays_in: int | None = None) -> QuerySet[BusinessCalendar]:
@@ -18,7 +18,7 @@ def calendar_list(*, viewer: Membership, holidays_in: int | None = None) -> Quer
     """
     calendars = (
         BusinessCalendar.objects.filter(
-            Q(organisation__path__in=ancestor_paths(viewer.unit.path)) | Q(organisation__in=visible(OrgUnit, viewer))
+            Q(organisation_id__in=ancestor_ids(viewer.unit)) | Q(organisation__in=visible(OrgUnit, viewer))
         )
         .select_related("organisation")
         .prefetch_related("periods")
@@ -44,7 +44,7 @@ def calendar_days(*, calendar: BusinessCalendar, year: int | None = None) -> Que
 def calendar_for(unit: OrgUnit) -> BusinessCalendar | None:
     """The calendar of `unit` or of its nearest ancestor; units inherit down the tree."""
     return (
-        BusinessCalendar.objects.filter(organisation__path__in=ancestor_paths(unit.path))
+        BusinessCalendar.objects.filter(organisation_id__in=ancestor_ids(unit))
         .prefetch_related("periods", "days")
         .order_by("-organisation__depth")
         .first()
@@ -59,7 +59,7 @@ def category_list(
     `also_id` keeps one more category even if inactive: the one a policy names today.
     """
     categories = RequestCategory.objects.filter(
-        Q(organisation__path__in=ancestor_paths(viewer.unit.path)) | Q(organisation__in=visible(OrgUnit, viewer))
+        Q(organisation_id__in=ancestor_ids(viewer.unit)) | Q(organisation__in=visible(OrgUnit, viewer))
     ).select_related("organisation")
     if kind:
         categories = categories.filter(kind=kind)
@@ -72,7 +72,7 @@ def category_list(
 
 def categories_for_unit(unit: OrgUnit) -> QuerySet[RequestCategory]:
     """Categories a ticket of `unit` may carry: those of the unit and its ancestors."""
-    return RequestCategory.objects.filter(organisation__path__in=ancestor_paths(unit.path), is_active=True)
+    return RequestCategory.objects.filter(organisation_id__in=ancestor_ids(unit), is_active=True)
 
 
 def policy_list(
@@ -90,7 +90,7 @@ def policy_list(
     """
     policies = (
         SlaPolicy.objects.filter(
-            Q(organisation__path__in=ancestor_paths(viewer.unit.path)) | Q(organisation__in=visible(OrgUnit, viewer))
+            Q(organisation_id__in=ancestor_ids(viewer.unit)) | Q(organisation__in=visible(OrgUnit, viewer))
         )
         .select_related("organisation", "category")
         .order_by("organisation__path", "name")
@@ -120,7 +120,7 @@ def policy_match(
     """The most specific active policy for a request of `organisation`, and why it was chosen."""
     candidates = list(
         SlaPolicy.objects.filter(
-            organisation__path__in=ancestor_paths(organisation.path),
+            organisation_id__in=ancestor_ids(organisation),
             is_active=True,
         )
         .filter(Q(grade="") | Q(grade=grade))

@@ -249,9 +249,7 @@ def _check_policy(values: dict[str, Any], unit: OrgUnit) -> None:
         raise InvalidInput(_("Warn at a share between 1 and 99 per cent."), field="warn_at_percent")
     category = values.get("category")
     if category is not None:
-        from kefu.standards.sla import ancestor_paths
-
-        if category.organisation.path not in ancestor_paths(unit.path):
+        if not unit.is_descendant_of(category.organisation):
             raise InvalidInput(_("Choose a category of this unit or of a unit above it."), field="category")
         if values.get("kind") and values["kind"] != category.kind:
             raise InvalidInput(_("The category belongs to another kind of request."), field="category")

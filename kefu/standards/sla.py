@@ -163,12 +163,6 @@ def due_at(*, schedule: Schedule, basis: str, start: datetime, duration: timedel
     return add_business_time(schedule, start, duration)
 
 
-def elapsed(*, schedule: Schedule, basis: str, start: datetime, end: datetime) -> timedelta:
-    if basis == TimeBasis.CALENDAR:
-        return max(end - start, timedelta(0))
-    return business_time_between(schedule, start, end)
-
-
 # The policy matcher ------------------------------------------------------------------------------
 
 # A criterion's weight says how much more specific a policy is for naming it. Category beats
@@ -191,16 +185,6 @@ class PolicyMatch:
     criteria: tuple[Criterion, ...]
     candidates: int
     reason: str
-
-    @property
-    def summary(self) -> str:
-        return self.reason
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """ "000001.000004." → ["000001.", "000001.000004."]."""
-    parts = [p for p in path.split(".") if p]
-    return [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
 
 
 def specificity(policy: SlaPolicy) -> int:

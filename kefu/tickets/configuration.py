@@ -18,7 +18,6 @@ from kefu.orgs.models import Membership, OrgUnit
 from kefu.properties.models import Building, Project
 from kefu.standards.models import RequestCategory, RequestKind
 from kefu.standards.selectors import categories_for_unit
-from kefu.standards.sla import ancestor_paths
 from kefu.tickets.models import AssignmentRule, CannedReply, Team
 from kefu.tickets.selectors import CANNED_VARIABLES, VARIABLE_PATTERN
 
@@ -150,12 +149,14 @@ def _check_rule(
     name = name.strip()
     if not name:
         raise InvalidInput(_("Give the rule a name."), field="name")
-    if not in_scope(actor, team.organisation) or not _team_serves(team, unit):
+    if not in_scope(actor, team.organisation) or not unit.is_in_line_with(team.organisation):
         raise InvalidInput(_("Choose a team of this unit or of a unit below it."), field="team")
-    if project is not None and (not in_scope(actor, project.organisation) or not _related(unit, project.organisation)):
+    if project is not None and (
+        not in_scope(actor, project.organisation) or not unit.is_in_line_with(project.organisation)
+    ):
         raise InvalidInput(_("This project is not in your part of the organisation."), field="project")
     if building is not None:
-        if not in_scope(actor, building.organisation) or not _related(unit, building.organisation):
+        if not in_scope(actor, building.organisation) or not unit.is_in_line_with(building.organisation):
             raise InvalidInput(_("This building is not in your part of the organisation."), field="building")
         if project is not None and building.project_id != project.pk:
             raise InvalidInput(_("This building belongs to another project."), field="building")
@@ -167,16 +168,6 @@ def _check_rule(
         if kind and category.kind != kind:
             raise InvalidInput(_("This category belongs to another kind of voice."), field="category")
     return name
-
-
-def _related(unit: OrgUnit, other: OrgUnit) -> bool:
-    """`other` is `unit`, below it or above it: a rule of `unit` can only ever match there."""
-    return other.path.startswith(unit.path) or unit.path.startswith(other.path)
-
-
-def _team_serves(team: Team, unit: OrgUnit) -> bool:
-    # The ticket services accept a team of the ticket's unit, above it, or below it.
-    return team.organisation.path in ancestor_paths(unit.path) or team.organisation.path.startswith(unit.path)
 
 
 @transaction.atomic

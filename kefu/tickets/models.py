@@ -339,10 +339,6 @@ class Ticket(OrgOwnedModel):
         return self.status in self.OPEN_STATUSES
 
     @property
-    def is_done(self) -> bool:
-        return self.status in self.DONE_STATUSES
-
-    @property
     def is_paused(self) -> bool:
         return self.paused_at is not None
 

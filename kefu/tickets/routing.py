@@ -10,8 +10,9 @@ from datetime import datetime
 from django.db.models import Count, Q
 
 from kefu.core.permissions import ACTIONS
+from kefu.core.scoping import ancestor_ids
 from kefu.orgs.models import Membership, OrgUnit
-from kefu.standards.sla import Schedule, ancestor_paths, is_working_time
+from kefu.standards.sla import Schedule, is_working_time
 from kefu.tickets.models import AssignmentRule, Team, Ticket
 
 # A building names a place more exactly than a project, a category more exactly than a kind.
@@ -29,7 +30,7 @@ def rule_for(ticket: Ticket) -> AssignmentRule | None:
     building_id = ticket.unit.building_id if ticket.unit_id else None
     rules = (
         AssignmentRule.objects.filter(
-            organisation__path__in=ancestor_paths(ticket.organisation.path), is_active=True, team__is_active=True
+            organisation_id__in=ancestor_ids(ticket.organisation), is_active=True, team__is_active=True
         )
         .filter(Q(project__isnull=True) | Q(project_id=ticket.project_id))
         .filter(Q(building__isnull=True) | Q(building_id=building_id))
@@ -57,7 +58,7 @@ def eligible_members(team: Team, organisation: OrgUnit) -> list[Membership]:
         team.members.filter(
             user__is_active=True,
             role_grants__role__in=ACTIONS["tickets.receive"] | ACTIONS["tickets.handle"],
-            unit__path__in=ancestor_paths(organisation.path),
+            unit_id__in=ancestor_ids(organisation),
         )
         .distinct()
         .order_by("pk")

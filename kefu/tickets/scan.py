@@ -18,9 +18,9 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from kefu.core.scoping import ancestor_ids
 from kefu.customers.services import timeline_record_many
 from kefu.orgs.models import Membership
-from kefu.standards.sla import ancestor_paths
 from kefu.tickets import clock, routing
 from kefu.tickets.models import Team, Ticket, TicketEvent
 from kefu.tickets.services import TIMELINE_PREFIX, stored_text
@@ -100,7 +100,7 @@ def supervisors_for(ticket: Ticket) -> list[Membership]:
     """The supervisors of the ticket's unit, or of the nearest unit above it that has any."""
     members = list(
         Membership.objects.filter(
-            unit__path__in=ancestor_paths(ticket.organisation.path),
+            unit_id__in=ancestor_ids(ticket.organisation),
             role_grants__role="supervisor",
             user__is_active=True,
         )
@@ -117,7 +117,7 @@ def head_for(ticket: Ticket) -> Membership | None:
     from kefu.orgs.models import OrgUnit
 
     unit = (
-        OrgUnit.objects.filter(path__in=ancestor_paths(ticket.organisation.path), head__isnull=False)
+        OrgUnit.objects.filter(pk__in=ancestor_ids(ticket.organisation), head__isnull=False)
         .select_related("head")
         .order_by("-depth")
         .first()

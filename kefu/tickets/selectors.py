@@ -13,12 +13,11 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kefu.core.permissions import ACTIONS
-from kefu.core.scoping import one_or_404, visible
+from kefu.core.scoping import ancestor_ids, ancestor_paths, one_or_404, visible
 from kefu.customers.selectors import customer_list
 from kefu.orgs.models import Membership, OrgUnit, RoleGrant
 from kefu.standards.models import RequestCategory
 from kefu.standards.selectors import category_list
-from kefu.standards.sla import ancestor_paths
 from kefu.tickets.models import (
     AssignmentRule,
     CannedReply,
@@ -218,16 +217,14 @@ def assignee_choices(*, viewer: Membership, organisation: OrgUnit | None = None)
     (the ticket's unit), only those who work in that unit or above it (the services refuse others)."""
     staff = visible(Membership, viewer).filter(user__is_active=True)
     if organisation is not None:
-        staff = staff.filter(unit__path__in=ancestor_paths(organisation.path))
+        staff = staff.filter(unit_id__in=ancestor_ids(organisation))
     with_role = RoleGrant.objects.filter(membership=OuterRef("pk"), role__in=_HANDLER_ROLES)
     return staff.filter(Exists(with_role)).select_related("unit").order_by("unit__path", "name", "id")
 
 
 def _usable(viewer: Membership) -> Q:
     """Rows of the viewer's subtree and of the units above them (shared down the tree)."""
-    return Q(organisation__path__in=ancestor_paths(viewer.unit.path)) | Q(
-        organisation__in=visible(OrgUnit, viewer).values("pk")
-    )
+    return Q(organisation_id__in=ancestor_ids(viewer.unit)) | Q(organisation__in=visible(OrgUnit, viewer).values("pk"))
 
 
 def team_choices(*, viewer: Membership) -> QuerySet[Team]:

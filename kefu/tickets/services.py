@@ -112,6 +112,20 @@ def ticket_organisation(*, customer: Customer, unit: Unit | None) -> OrgUnit:
     return customer.organisation
 
 
+def _check_category(*, category: RequestCategory | None, kind: str, organisation: OrgUnit) -> None:
+    if category is None:
+        return
+    if category.kind != kind:
+        raise InvalidInput(_("This category belongs to another kind of voice."), field="category")
+    if not categories_for_unit(organisation).filter(pk=category.pk).exists():
+        raise InvalidInput(_("This category is not used by the ticket's unit."), field="category")
+
+
+def _check_title(title: str) -> None:
+    if not title.strip():
+        raise InvalidInput(_("Give the ticket a subject."), field="title")
+
+
 def _check_assignee(ticket: Ticket, assignee: Membership) -> None:
     if not in_scope(assignee, ticket.organisation):
         raise AssigneeOutOfScope(name=assignee.name, field="assignee")
@@ -122,11 +136,7 @@ def _check_assignee(ticket: Ticket, assignee: Membership) -> None:
 
 
 def _check_team(ticket: Ticket, team: Team) -> None:
-    from kefu.standards.sla import ancestor_paths
-
-    if team.organisation.path not in ancestor_paths(ticket.organisation.path) and not team.organisation.path.startswith(
-        ticket.organisation.path
-    ):
+    if not ticket.organisation.is_in_line_with(team.organisation):
         raise InvalidInput(_("This team works for another unit."), field="team")
 
 
@@ -165,13 +175,8 @@ def ticket_create(
         raise InvalidInput(_("Choose a severity."), field="severity")
     if received_at > now + timedelta(minutes=5):
         raise InvalidInput(_("The time received cannot be in the future."), field="received_at")
-    if category is not None:
-        if category.kind != kind:
-            raise InvalidInput(_("This category belongs to another kind of voice."), field="category")
-        if not categories_for_unit(organisation).filter(pk=category.pk).exists():
-            raise InvalidInput(_("This category is not used by the ticket's unit."), field="category")
-    if not title.strip():
-        raise InvalidInput(_("Give the ticket a subject."), field="title")
+    _check_category(category=category, kind=kind, organisation=organisation)
+    _check_title(title)
     if not description.strip():
         raise InvalidInput(_("Write down what the customer said."), field="description")
     if client_key and Ticket.objects.filter(organisation=organisation, client_key=client_key).exists():
@@ -457,13 +462,8 @@ def ticket_update(
     _ensure_not_done(ticket)
     if severity not in Severity.values:
         raise InvalidInput(_("Choose a severity."), field="severity")
-    if category is not None:
-        if category.kind != ticket.kind:
-            raise InvalidInput(_("This category belongs to another kind of voice."), field="category")
-        if not categories_for_unit(ticket.organisation).filter(pk=category.pk).exists():
-            raise InvalidInput(_("This category is not used by the ticket's unit."), field="category")
-    if not title.strip():
-        raise InvalidInput(_("Give the ticket a subject."), field="title")
+    _check_category(category=category, kind=ticket.kind, organisation=ticket.organisation)
+    _check_title(title)
     if unit is not None and not in_scope(actor, unit.organisation):
         raise InvalidInput(_("This unit is not in your part of the organisation."), field="unit")
     changes: dict[str, Any] = {}
@@ -891,7 +891,3 @@ def presence_touch(*, actor: Membership, ticket: Ticket, is_replying: bool = Fal
     TicketPresence.objects.update_or_create(
         ticket=ticket, member=actor, defaults={"is_replying": is_replying, "seen_at": timezone.now()}
     )
-
-
-def presence_leave(*, actor: Membership, ticket: Ticket) -> None:
-    TicketPresence.objects.filter(ticket=ticket, member=actor).delete()

@@ -22,13 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from kefu.core.errors import InvalidInput, KefuError
 from kefu.core.excel import Sheet, read_sheet
 from kefu.core.permissions import can, ensure_can, in_scope
-from kefu.core.scoping import one_or_404, visible
+from kefu.core.scoping import ancestor_paths, one_or_404, visible
 from kefu.customers.models import ContactMethod, Customer, Household
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.properties.imports.cells import PARSERS, CellError
 from kefu.properties.models import Project, Unit
 from kefu.standards.models import RequestCategory, RequestKind, Severity
-from kefu.standards.sla import ancestor_paths
 from kefu.tickets.errors import DuplicateClientKey
 from kefu.tickets.imports.columns import (
     CLIENT_KEY_PREFIX,
