@@ -10,9 +10,10 @@ PORT ?= 8000
 
 demo: install
 	$(MANAGE) seed_demo
-	@echo "Kefu: http://$(HOST):$(PORT)/  (Ctrl-C stops it; the SLA scan runs every minute beside it)"
-	PYTHON=$(BIN)/python scripts/worker.sh > worker.log 2>&1 & \
-	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	@echo "Kefu: http://$(HOST):$(PORT)/  (Ctrl-C stops it; the SLA scan, the outbox and a provider sandbox run beside it)"
+	$(MANAGE) run_provider_sandbox > sandbox.log 2>&1 & SANDBOX=$$!; \
+	PYTHON=$(BIN)/python scripts/worker.sh > worker.log 2>&1 & WORKER=$$!; \
+	trap 'kill $$SANDBOX $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT) --noreload
 
 install: system-deps $(VENV)/.installed kefu/static/vendor/.built messages static

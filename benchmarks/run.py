@@ -51,7 +51,14 @@ def report(name: str, size: str, result: tuple[float, float, int]) -> None:
 
 
 def main() -> int:
-    from benchmarks import bench_customers, bench_customers_import, bench_import, bench_tickets, bench_units
+    from benchmarks import (
+        bench_customers,
+        bench_customers_import,
+        bench_import,
+        bench_outbox,
+        bench_tickets,
+        bench_units,
+    )
 
     call_command("migrate", verbosity=0, interactive=False)
     reset_queries()
@@ -62,6 +69,7 @@ def main() -> int:
         "import": bench_import.main,
         "customers_import": bench_customers_import.main,
         "tickets": bench_tickets.run,
+        "outbox": bench_outbox.run,
     }
     # `python -m benchmarks.run tickets` runs one suite (its data needs the units and customers
     # suites to have seeded once).

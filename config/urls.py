@@ -21,6 +21,7 @@ urlpatterns = [
     path("audit/", include("kefu.audit.urls")),
     path("standards/", include("kefu.standards.urls")),
     path("tickets/", include("kefu.tickets.urls")),
+    path("notifications/", include("kefu.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

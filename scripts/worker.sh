@@ -1,6 +1,6 @@
 #!/bin/sh
-# One machine's background work: the scheduler (enqueues periodic scans, safe on every machine)
-# and a worker for the configured task backend. `make worker` runs it; systemd or supervisord
+# One machine's background work: the scheduler (enqueues periodic scans, safe on every machine),
+# a worker for the configured task backend and an outbox worker that delivers notifications. `make worker` runs it; systemd or supervisord
 # run the two commands separately in production (docs/deployment.md).
 set -eu
 PY="${PYTHON:-.venv/bin/python}"
@@ -12,5 +12,7 @@ else
     "$PY" manage.py db_worker --queue-name '*' --no-reload &
 fi
 WORKER=$!
-trap 'kill $SCHEDULER $WORKER 2>/dev/null || true' EXIT INT TERM
+"$PY" manage.py deliver_outbox &
+OUTBOX=$!
+trap 'kill $SCHEDULER $WORKER $OUTBOX 2>/dev/null || true' EXIT INT TERM
 wait

@@ -20,6 +20,7 @@ from kefu.core.roles import Role
 from kefu.customers.models import Consent
 from kefu.customers.services import consent_grant, household_add
 from kefu.customers.tests.factories import CustomerFactory
+from kefu.notifications.tests import world as notifications_world
 from kefu.orgs.tests.factories import MembershipFactory
 from kefu.properties.models import Unit
 from kefu.properties.tests.factories import BuildingFactory, CommonPartFactory, ProjectFactory, UnitFactory
@@ -66,6 +67,7 @@ def api_headers(city, other_city) -> dict[str, str]:
     context = {"admin": admin, "customer": customer, "project": project, "building": building}
     standards_world.api_seed(city, **context)
     tickets_world.api_seed(city, **context)
+    notifications_world.api_seed(city, **context)
     return {"Authorization": f"Bearer {Token.objects.create(user=admin.user).key}"}
 
 

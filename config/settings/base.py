@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.standards",
     "kefu.tickets",
+    "kefu.notifications",
     "kefu.workbench",
 ]
 
@@ -199,3 +200,8 @@ from config.settings.tasks import KEFU_SCHEDULE, RQ_QUEUES, TASKS  # noqa: E402,
 # Ticket photos: what a phone camera produces, checked as images by Pillow before they are kept.
 KEFU_ATTACHMENT_MAX_BYTES = env.int("KEFU_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 KEFU_ATTACHMENTS_PER_TICKET = env.int("KEFU_ATTACHMENTS_PER_TICKET", default=20)
+
+# The address staff and customers reach Kefu at: links in messages (notifications) use it.
+KEFU_BASE_URL = env("KEFU_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Outbox workers: how long a claimed message is theirs before another worker may take it over.
+KEFU_OUTBOX_LEASE_SECONDS = env.int("KEFU_OUTBOX_LEASE_SECONDS", default=120)

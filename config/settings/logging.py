@@ -25,6 +25,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # One line per provider request would drown the outbox workers' own log.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         "kefu": {"level": LOG_LEVEL},
     },
 }

@@ -27,4 +27,5 @@ else:
 # name, task, seconds between runs. `manage.py run_scheduler` enqueues them (kefu.core.scheduling).
 KEFU_SCHEDULE = [
     ("tickets.sla_scan", "kefu.tickets.tasks.sla_scan_task", env.int("KEFU_SLA_SCAN_SECONDS", default=60)),
+    ("tickets.daily_report_push", "kefu.tickets.tasks.daily_report_push_task", 900),
 ]

@@ -31,6 +31,7 @@ def _load() -> dict[str, Rule]:
     from kefu.accounts.access import ACCESS as ACCOUNTS
     from kefu.audit.access import ACCESS as AUDIT
     from kefu.customers.access import ACCESS as CUSTOMERS
+    from kefu.notifications.access import ACCESS as NOTIFICATIONS
     from kefu.orgs.access import ACCESS as ORGS
     from kefu.properties.access import ACCESS as PROPERTIES
     from kefu.standards.access import ACCESS as STANDARDS
@@ -38,7 +39,18 @@ def _load() -> dict[str, Rule]:
     from kefu.workbench.access import ACCESS as WORKBENCH
 
     table: dict[str, Rule] = {}
-    for part in (CORE_ACCESS, ACCOUNTS, ORGS, PROPERTIES, CUSTOMERS, STANDARDS, TICKETS, AUDIT, WORKBENCH):
+    for part in (
+        CORE_ACCESS,
+        ACCOUNTS,
+        ORGS,
+        PROPERTIES,
+        CUSTOMERS,
+        STANDARDS,
+        TICKETS,
+        NOTIFICATIONS,
+        AUDIT,
+        WORKBENCH,
+    ):
         overlap = table.keys() & part.keys()
         if overlap:
             raise ValueError(f"URL names declared twice in the access table: {sorted(overlap)}")

@@ -70,6 +70,16 @@ NAVIGATION: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Notifications"),
+        "ti-bell",
+        (
+            NavItem(_("Delivery log"), "notifications:message_list", "ti-send"),
+            NavItem(_("Message templates"), "notifications:template_list", "ti-template"),
+            NavItem(_("Channel settings"), "notifications:channel_list", "ti-plug-connected"),
+            NavItem(_("Delivery policy"), "notifications:policy", "ti-clock-pause"),
+        ),
+    ),
+    NavSection(
         _("Organisation"),
         "ti-sitemap",
         (

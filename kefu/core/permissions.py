@@ -39,6 +39,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({Role.ADMIN}),
     "accounts.view_security_log": frozenset({Role.ADMIN}),
     "accounts.manage_policy": frozenset({Role.ADMIN}),
+    "notifications.view_log": frozenset({Role.SUPERVISOR, Role.EXECUTIVE, Role.ADMIN}),
+    "notifications.manage": frozenset({Role.ADMIN}),
 }
 
 

@@ -139,6 +139,12 @@ class StaffForm(StyledForm):
     title = forms.CharField(label=_("Job title"), max_length=50, required=False)
     mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False, validators=[PHONE])
     employee_no = forms.CharField(label=_("Employee number"), max_length=30, required=False)
+    wecom_userid = forms.CharField(
+        label=_("WeCom user ID"),
+        max_length=64,
+        required=False,
+        help_text=_("The member's account in the company's WeCom (企业微信), for messages sent there."),
+    )
     password = forms.CharField(
         label=_("Initial password"),
         strip=False,

@@ -85,6 +85,8 @@ class Membership(BaseModel):
     title = models.CharField(_("job title"), max_length=50, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     employee_no = models.CharField(_("employee number"), max_length=30, blank=True)
+    # The member's userid in the company's WeCom (企业微信), for application messages.
+    wecom_userid = models.CharField(_("WeCom user ID"), max_length=64, blank=True)
 
     scope_field = "unit"
 

@@ -160,6 +160,7 @@ def staff_create(
     title: str = "",
     mobile: str = "",
     employee_no: str = "",
+    wecom_userid: str = "",
 ) -> Membership:
     """A new staff account. `actor=None` only from set-up commands (demo data, bootstrap)."""
     if actor is not None:
@@ -173,7 +174,13 @@ def staff_create(
     user.set_password(password)
     user.save()
     membership = Membership.objects.create(
-        user=user, unit=unit, name=name, title=title, mobile=mobile, employee_no=employee_no
+        user=user,
+        unit=unit,
+        name=name,
+        title=title,
+        mobile=mobile,
+        employee_no=employee_no,
+        wecom_userid=wecom_userid.strip(),
     )
     _set_roles(membership=membership, roles=roles)
     return membership
@@ -190,6 +197,7 @@ def staff_update(
     title: str = "",
     mobile: str = "",
     employee_no: str = "",
+    wecom_userid: str = "",
 ) -> Membership:
     ensure_can(actor, "orgs.manage_staff", membership.unit)
     ensure_can(actor, "orgs.manage_staff", unit)
@@ -202,6 +210,7 @@ def staff_update(
         raise CannotRemoveOwnAdminRole(field="roles")
     membership.unit, membership.name, membership.title = unit, name, title
     membership.mobile, membership.employee_no = mobile, employee_no
+    membership.wecom_userid = wecom_userid.strip()
     membership.save()
     _set_roles(membership=membership, roles=roles)
     return membership

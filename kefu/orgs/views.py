@@ -264,6 +264,7 @@ def staff_create(request: OrgsRequest) -> HttpResponse:
                 title=data["title"],
                 mobile=data["mobile"],
                 employee_no=data["employee_no"],
+                wecom_userid=data["wecom_userid"],
             )
         except KefuError as exc:
             _show_error(form, exc)
@@ -284,6 +285,7 @@ def staff_edit(request: OrgsRequest, staff_id: int) -> HttpResponse:
         "title": membership.title,
         "mobile": membership.mobile,
         "employee_no": membership.employee_no,
+        "wecom_userid": membership.wecom_userid,
     }
     form = StaffForm(
         request.POST or None,
@@ -305,6 +307,7 @@ def staff_edit(request: OrgsRequest, staff_id: int) -> HttpResponse:
                 title=data["title"],
                 mobile=data["mobile"],
                 employee_no=data["employee_no"],
+                wecom_userid=data["wecom_userid"],
             )
         except KefuError as exc:
             _show_error(form, exc)

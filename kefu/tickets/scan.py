@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from kefu.core.scoping import ancestor_ids
 from kefu.customers.services import timeline_record_many
 from kefu.orgs.models import Membership
-from kefu.tickets import clock, routing
+from kefu.tickets import clock, messages, routing
 from kefu.tickets.models import Team, Ticket, TicketEvent
 from kefu.tickets.services import TIMELINE_PREFIX, stored_text
 
@@ -76,7 +76,11 @@ def _run_step(
 
 
 def _load(ids: list[int]) -> list[Ticket]:
-    return list(Ticket.objects.filter(pk__in=ids).select_related("customer", "organisation"))
+    return list(
+        Ticket.objects.filter(pk__in=ids).select_related(
+            "customer", "organisation", "assignee__user", "first_responder__user", "unit"
+        )
+    )
 
 
 def _record(events: list[TicketEvent], timeline: list[dict[str, Any]]) -> None:
@@ -158,6 +162,9 @@ def _warn(ids: list[int], now: datetime) -> int:
         summary = stored_text(gettext_noop("%(number)s is due soon"), number=t.number)
         timeline.append(_timeline(t, kind=Kind.WARNED, summary=summary, at=now, data=data))
     _record(events, timeline)
+    for t in tickets:
+        person = t.assignee or t.first_responder
+        messages.warned(ticket=t, scan_key=f"warned:{t.reopen_count}", to=[person] if person else [])
     return len(tickets)
 
 
@@ -204,6 +211,15 @@ def _breach(which: str, result: ScanResult) -> Callable[[list[int], datetime], i
                 data = {**data, "escalated_to": [m.pk for m in to]}
             timeline.append(_timeline(t, kind=Kind.BREACHED, summary=summary, at=due, data=data))
         _record(events, timeline)
+        for t in escalating:
+            messages.escalated(
+                ticket=t,
+                scan_key=f"escalated:1:{t.reopen_count}",
+                level=1,
+                which=which,
+                due=getattr(t, due_field),
+                to=recipients[t.pk],
+            )
         result.escalated_to_supervisor += len(escalating)
         return len(tickets)
 
@@ -225,6 +241,15 @@ def _to_head(ids: list[int], now: datetime) -> int:
         )
         timeline.append(_timeline(t, kind=Kind.ESCALATED, summary=summary, at=now, data={"level": 2}))
     _record(events, timeline)
+    for t in tickets:
+        messages.escalated(
+            ticket=t,
+            scan_key=f"escalated:2:{t.reopen_count}",
+            level=2,
+            which="resolution" if t.resolution_breached_at else "first_response",
+            due=t.resolution_due_at if t.resolution_breached_at else t.first_response_due_at,
+            to=recipients[t.pk],
+        )
     return len(tickets)
 
 

@@ -8,12 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kefu.core.errors import InvalidInput
 from kefu.core.permissions import can, ensure_can, in_scope
+from kefu.core.texts import stored_text
 from kefu.customers.models import Customer
 from kefu.customers.services import timeline_record
 from kefu.orgs.models import Membership, OrgUnit
@@ -21,7 +22,7 @@ from kefu.properties.models import Unit
 from kefu.standards.models import RequestCategory, RequestKind, Severity
 from kefu.standards.selectors import categories_for_unit
 from kefu.standards.sla import due_at
-from kefu.tickets import clock, routing
+from kefu.tickets import clock, messages, routing
 from kefu.tickets.errors import (
     AssigneeCannotHandle,
     AssigneeOutOfScope,
@@ -83,12 +84,6 @@ def _event(
         occurred_at=at,
     )
     return event
-
-
-def stored_text(message: str, **params: Any) -> str:
-    """History is written once and read by everyone: keep it in the organisation's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message) % params if params else _(message)
 
 
 def _ensure_not_done(ticket: Ticket) -> None:
@@ -205,7 +200,7 @@ def ticket_create(
             ticket.save()
     except IntegrityError as exc:
         raise DuplicateClientKey(field="client_key") from exc
-    _event(
+    created_event = _event(
         ticket=ticket,
         kind=Kind.CREATED,
         actor=actor,
@@ -218,6 +213,7 @@ def ticket_create(
         data={"channel": channel, "severity": severity, "policy": ticket.sla_policy_id},
         at=now,
     )
+    messages.integration(ticket=ticket, event=created_event, action=stored_text(gettext_noop("Logged")))
     for upload in attachments or []:
         _attach(actor=actor, ticket=ticket, upload=upload)
     if assignee is not None or team is not None:
@@ -292,7 +288,7 @@ def _assign(
         if kind == Kind.TRANSFERRED
         else stored_text(gettext_noop("%(number)s assigned to %(to)s"), number=ticket.number, to=target)
     )
-    _event(
+    event = _event(
         ticket=ticket,
         kind=kind,
         actor=actor,
@@ -307,6 +303,7 @@ def _assign(
         },
         at=now,
     )
+    messages.assigned(ticket=ticket, event=event, assignee=assignee, actor=actor)
 
 
 @transaction.atomic
@@ -408,7 +405,7 @@ def ticket_reply(*, actor: Membership, ticket: Ticket, body: str, channel: str =
         ticket.status = Status.IN_PROGRESS
         fields.append("status")
     ticket.save(update_fields=fields)
-    return _event(
+    event = _event(
         ticket=ticket,
         kind=Kind.REPLY,
         actor=actor,
@@ -419,6 +416,8 @@ def ticket_reply(*, actor: Membership, ticket: Ticket, body: str, channel: str =
         data={"channel": channel},
         at=now,
     )
+    messages.reply_sent(ticket=ticket, event=event, channel=channel, actor=actor)
+    return event
 
 
 def _record_breach(*, ticket: Ticket, which: str, now: datetime) -> None:
@@ -584,7 +583,7 @@ def ticket_resolve(*, actor: Membership, ticket: Ticket, resolution: str) -> Tic
         within = ticket.sla_policy.revisit_within if ticket.sla_policy else timedelta(hours=24)
         ticket.revisit_due_at = due_at(schedule=schedule, basis=ticket.time_basis, start=now, duration=within)
     ticket.save()
-    _event(
+    resolved_event = _event(
         ticket=ticket,
         kind=Kind.RESOLVED,
         actor=actor,
@@ -602,6 +601,7 @@ def ticket_resolve(*, actor: Membership, ticket: Ticket, resolution: str) -> Tic
             summary=stored_text(gettext_noop("%(number)s closed"), number=ticket.number),
             at=now,
         )
+    messages.resolved(ticket=ticket, event=resolved_event)
     return ticket
 
 

@@ -15,3 +15,11 @@ def sla_scan_task() -> dict[str, int]:
     result = sla_scan().as_dict()
     logger.info("sla_scan_task finished", extra={"result": result})
     return result
+
+
+@task(queue_name="scans")
+def daily_report_push_task() -> int:
+    """Yesterday's complaint report to supervisors and heads once their morning comes; idempotent."""
+    from kefu.tickets.report_push import daily_report_push
+
+    return daily_report_push()

@@ -20,6 +20,7 @@ from kefu.standards.models import BusinessCalendar, RequestCategory, RequestKind
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import AssignmentRule, CannedReply, Channel, Team, Ticket
 from kefu.tickets.scan import sla_scan
+from kefu.workbench import demo_notifications
 
 CATEGORIES = {
     RequestKind.COMPLAINT: ("物业服务", "工程质量", "交付延期", "销售承诺", "噪音扰民"),
@@ -202,6 +203,7 @@ def seed_tickets(*, admin: Membership, units: dict[str, OrgUnit], staff: dict[st
     AssignmentRule.objects.create(organisation=sz, name="深圳投诉", kind=RequestKind.COMPLAINT, team=desk)
     for title, kind, body in CANNED:
         CannedReply.objects.create(organisation=root, title=title, kind=kind, body=body)
+    demo_notifications.configure(root=root)
     return _seed_voices(units=units, staff=staff, categories=categories)
 
 
@@ -293,7 +295,12 @@ def _one_voice(
     if reply_at >= now:
         return ticket
     with clock(reply_at):
-        ticket_services.ticket_reply(actor=actor, ticket=ticket, body=rng.choice(REPLIES))
+        ticket_services.ticket_reply(
+            actor=actor,
+            ticket=ticket,
+            body=rng.choice(REPLIES),
+            channel=rng.choice([Channel.PHONE, Channel.WECHAT, Channel.WECHAT, Channel.SMS]),
+        )
     if age < timedelta(days=2) or rng.random() < 0.12:
         if rng.random() < 0.2 and kind == RequestKind.REPAIR:
             with clock(reply_at + timedelta(minutes=5)):

@@ -1,0 +1,257 @@
+"""The events Kefu sends messages for: who they go to, why, on which channels, and their built-in texts.
+
+An administrator can replace any text per unit (MessageTemplate) and reorder or narrow the
+channels (EventRoute); what is here is what a new organisation gets. Texts are Chinese, the
+organisation's language; variables are {name} placeholders, listed with a sample for the preview.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from kefu.notifications.models import Channel, RecipientType
+
+SERVICE, SURVEY, MARKETING = "service", "survey", "marketing"
+
+
+@dataclass(frozen=True)
+class Text:
+    body: str
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    key: str
+    label: object
+    audience: str
+    # The consent purpose: service messages need no consent, anything else does.
+    purpose: str
+    channels: tuple[str, ...]
+    variables: dict[str, tuple[object, str]]
+    texts: dict[str, Text] = field(default_factory=dict)
+    # Urgent messages ignore quiet hours and the daily cap.
+    urgent: bool = False
+    # Counts toward the customer's daily cap (replies to the customer's own request do not).
+    capped: bool = False
+
+
+_TICKET_VARS = {
+    "customer_name": (_("Customer name"), "王先生"),
+    "ticket_number": (_("Ticket number"), "KF20261123-0007"),
+    "kind": (_("Kind"), "投诉"),
+    "unit": (_("Unit"), "前海湾花园 3栋 1单元 1201"),
+    "link": (_("Link"), "https://kefu.example.com/t/abc"),
+}
+_STAFF_TICKET_VARS = {
+    "ticket_number": (_("Ticket number"), "KF20261123-0007"),
+    "kind": (_("Kind"), "投诉"),
+    "customer_name": (_("Customer name"), "王先生"),
+    "summary": (_("Summary"), "楼上漏水，天花板渗水"),
+    "due_at": (_("Due at"), "11月23日 17:30"),
+    "link": (_("Link"), "https://kefu.example.com/tickets/42/"),
+}
+
+EVENTS: dict[str, Event] = {}
+
+
+def _register(event: Event) -> Event:
+    EVENTS[event.key] = event
+    return event
+
+
+TICKET_REPLY = _register(
+    Event(
+        key="ticket.reply",
+        label=_("Reply to a customer's request"),
+        audience=RecipientType.CUSTOMER,
+        purpose=SERVICE,
+        channels=(Channel.WECHAT, Channel.SMS, Channel.EMAIL),
+        variables={
+            **_TICKET_VARS,
+            "reply": (_("Reply"), "维修师傅将于明天上午10点上门查看，请保持电话畅通。"),
+            "agent_name": (_("Agent name"), "李娜"),
+        },
+        texts={
+            Channel.WECHAT: Text("{customer_name}您好，您的{kind}（{ticket_number}）有新回复：{reply}"),
+            Channel.SMS: Text("{customer_name}您好，您的{kind}{ticket_number}有新回复：{reply}"),
+            Channel.EMAIL: Text(
+                "{customer_name}您好：\n\n您的{kind}（{ticket_number}）有新回复：\n\n{reply}\n\n—— {agent_name}",
+                subject="您的{kind}{ticket_number}有新回复",
+            ),
+        },
+    )
+)
+
+TICKET_RESOLVED = _register(
+    Event(
+        key="ticket.resolved",
+        label=_("A customer's request is resolved"),
+        audience=RecipientType.CUSTOMER,
+        purpose=SERVICE,
+        channels=(Channel.WECHAT, Channel.SMS, Channel.EMAIL),
+        variables={**_TICKET_VARS, "measures": (_("Measures taken"), "已更换防水层并复查无渗漏。")},
+        texts={
+            Channel.WECHAT: Text("{customer_name}您好，您的{kind}（{ticket_number}）已处理：{measures}"),
+            Channel.SMS: Text("{customer_name}您好，您的{kind}{ticket_number}已处理：{measures}"),
+            Channel.EMAIL: Text(
+                "{customer_name}您好：\n\n您的{kind}（{ticket_number}）已处理。\n\n处理措施：{measures}",
+                subject="您的{kind}{ticket_number}已处理",
+            ),
+        },
+    )
+)
+
+TICKET_ASSIGNED = _register(
+    Event(
+        key="ticket.assigned",
+        label=_("A ticket is assigned to you"),
+        audience=RecipientType.STAFF,
+        purpose=SERVICE,
+        channels=(Channel.INAPP, Channel.WECOM),
+        variables=_STAFF_TICKET_VARS,
+        texts={
+            Channel.INAPP: Text("{customer_name}：{summary}。请在{due_at}前处理。", subject="新{kind}{ticket_number}"),
+            Channel.WECOM: Text("{customer_name}：{summary}。请在{due_at}前处理。", subject="新{kind}{ticket_number}"),
+            Channel.EMAIL: Text(
+                "{customer_name}：{summary}\n请在{due_at}前处理。\n{link}", subject="新{kind}{ticket_number}"
+            ),
+        },
+    )
+)
+
+TICKET_WARNED = _register(
+    Event(
+        key="ticket.warned",
+        label=_("A ticket is near its due time"),
+        audience=RecipientType.STAFF,
+        purpose=SERVICE,
+        urgent=True,
+        channels=(Channel.INAPP, Channel.WECOM),
+        variables={**_STAFF_TICKET_VARS, "step": (_("Clock"), "首次响应")},
+        texts={
+            Channel.INAPP: Text(
+                "{step}将于{due_at}到期：{customer_name}，{summary}", subject="即将超时：{ticket_number}"
+            ),
+            Channel.WECOM: Text(
+                "{step}将于{due_at}到期：{customer_name}，{summary}", subject="即将超时：{ticket_number}"
+            ),
+            Channel.EMAIL: Text(
+                "{step}将于{due_at}到期：{customer_name}，{summary}\n{link}", subject="即将超时：{ticket_number}"
+            ),
+        },
+    )
+)
+
+TICKET_ESCALATED = _register(
+    Event(
+        key="ticket.escalated",
+        label=_("A breached ticket is escalated to you"),
+        audience=RecipientType.STAFF,
+        purpose=SERVICE,
+        urgent=True,
+        channels=(Channel.INAPP, Channel.WECOM, Channel.SMS),
+        variables={
+            **_STAFF_TICKET_VARS,
+            "step": (_("Clock"), "处理时限"),
+            "level": (_("Escalation level"), "主管"),
+        },
+        texts={
+            Channel.INAPP: Text(
+                "{step}已于{due_at}超时，升级至{level}：{customer_name}，{summary}", subject="超时升级：{ticket_number}"
+            ),
+            Channel.WECOM: Text(
+                "{step}已于{due_at}超时，升级至{level}：{customer_name}，{summary}", subject="超时升级：{ticket_number}"
+            ),
+            Channel.SMS: Text("工单{ticket_number}{step}已超时，升级至{level}，请尽快处理。"),
+            Channel.EMAIL: Text(
+                "{step}已于{due_at}超时，升级至{level}：{customer_name}，{summary}\n{link}",
+                subject="超时升级：{ticket_number}",
+            ),
+        },
+    )
+)
+
+DAILY_COMPLAINT_REPORT = _register(
+    Event(
+        key="report.daily_complaints",
+        label=_("Daily complaint report"),
+        audience=RecipientType.STAFF,
+        purpose=SERVICE,
+        channels=(Channel.WECOM, Channel.EMAIL, Channel.INAPP),
+        variables={
+            "unit": (_("Unit"), "深圳城市公司"),
+            "day": (_("Day"), "11月22日"),
+            "total": (_("Complaints"), "6"),
+            "replied": (_("Replied"), "5"),
+            "resolved": (_("Resolved"), "3"),
+            "open": (_("Open"), "3"),
+            "breached": (_("Open and breached"), "1"),
+            "link": (_("Link"), "https://kefu.example.com/tickets/report/"),
+        },
+        texts={
+            Channel.WECOM: Text(
+                "{day}新增投诉{total}件，已回复{replied}件，已处理{resolved}件，未结{open}件，其中超时{breached}件。",
+                subject="{unit}投诉日报 {day}",
+            ),
+            Channel.EMAIL: Text(
+                "{day}新增投诉{total}件，已回复{replied}件，已处理{resolved}件，未结{open}件，其中超时{breached}件。\n\n详情：{link}",
+                subject="{unit}投诉日报 {day}",
+            ),
+            Channel.INAPP: Text(
+                "{day}新增投诉{total}件，已回复{replied}件，已处理{resolved}件，未结{open}件，其中超时{breached}件。",
+                subject="{unit}投诉日报 {day}",
+            ),
+        },
+    )
+)
+
+TICKET_LOGGED_WEBHOOK = _register(
+    Event(
+        key="integration.ticket",
+        label=_("Ticket changes, for the company's OA"),
+        audience=RecipientType.ENDPOINT,
+        purpose=SERVICE,
+        channels=(Channel.WEBHOOK,),
+        variables={
+            "ticket_number": (_("Ticket number"), "KF20261123-0007"),
+            "kind": (_("Kind"), "投诉"),
+            "action": (_("What happened"), "受理"),
+            "customer_name": (_("Customer name"), "王先生"),
+            "summary": (_("Summary"), "楼上漏水，天花板渗水"),
+            "link": (_("Link"), "https://kefu.example.com/tickets/42/"),
+        },
+        texts={
+            Channel.WEBHOOK: Text("{action}：{kind}{ticket_number}，{customer_name}，{summary}", subject="{action}")
+        },
+    )
+)
+
+CHANNEL_TEST = _register(
+    Event(
+        key="notifications.test",
+        label=_("Test message"),
+        audience=RecipientType.STAFF,
+        purpose=SERVICE,
+        urgent=True,
+        channels=(Channel.INAPP, Channel.EMAIL, Channel.SMS, Channel.WECHAT, Channel.WECOM, Channel.WEBHOOK),
+        variables={"name": (_("Recipient name"), "李娜"), "channel": (_("Channel"), "短信")},
+        texts={
+            channel: Text("{name}您好，这是一条来自客服系统的测试消息（{channel}）。", subject="客服系统测试消息")
+            for channel in Channel.values
+        },
+    )
+)
+
+
+def get(key: str) -> Event:
+    try:
+        return EVENTS[key]
+    except KeyError as exc:
+        raise KeyError(f"unknown notification event {key!r}: add it to kefu.notifications.events") from exc
+
+
+def sample_context(event: Event) -> dict[str, str]:
+    return {name: sample for name, (_label, sample) in event.variables.items()}
