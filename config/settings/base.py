@@ -205,3 +205,6 @@ KEFU_ATTACHMENTS_PER_TICKET = env.int("KEFU_ATTACHMENTS_PER_TICKET", default=20)
 KEFU_BASE_URL = env("KEFU_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Outbox workers: how long a claimed message is theirs before another worker may take it over.
 KEFU_OUTBOX_LEASE_SECONDS = env.int("KEFU_OUTBOX_LEASE_SECONDS", default=120)
+# Channel endpoints (webhook URLs, provider API addresses) on internal networks are refused
+# unless this is on: server-side request forgery. Development turns it on for the local sandbox.
+KEFU_ALLOW_PRIVATE_ENDPOINTS = env.bool("KEFU_ALLOW_PRIVATE_ENDPOINTS", default=DEBUG)

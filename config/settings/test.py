@@ -25,3 +25,4 @@ KEFU_FIELD_KEYS = KEFU_FIELD_KEYS or [derive_key(SECRET_KEY, "field")]
 KEFU_HASH_KEY = KEFU_HASH_KEY or derive_key(SECRET_KEY, "hash")
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "scans"]}}
+KEFU_ALLOW_PRIVATE_ENDPOINTS = True  # the tests' providers are local servers

@@ -154,6 +154,8 @@ def customer_detail(request: PageRequest, customer_id: int) -> HttpResponse:
         "customer": customer,
         "timeline": entries[:count],
         "timeline_next": start + count if len(entries) > count else None,
+        # Message entries link to their delivery log entry for those who may read the log.
+        "can_view_messages": can(viewer, "notifications.view_log"),
     }
     if request.htmx and "timeline" in request.GET:
         return TemplateResponse(request, "customers/customer_detail.html#timeline_entries", context)

@@ -40,7 +40,7 @@ class Status(models.TextChoices):
     HELD = "held", _("Held for quiet hours")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
-    DELIVERED = "delivered", _("Delivered")
+    DELIVERED = "delivered", _("Delivered to the recipient")
     FAILED = "failed", _("Failed")
     DEAD = "dead", _("Dead letter")
     SUPPRESSED = "suppressed", _("Not sent")

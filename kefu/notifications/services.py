@@ -539,7 +539,7 @@ def report_delivery(*, config: Any, reports: Iterable[Any], now: datetime | None
         if (lookup is None or not lookup.exists()) and report.idempotency_key:
             lookup = scope.filter(idempotency_key=report.idempotency_key)
         message = (
-            lookup.select_for_update().select_related("organisation", "customer").first()
+            lookup.select_for_update(of=("self",)).select_related("organisation", "customer").first()
             if lookup is not None
             else None
         )

@@ -9,15 +9,18 @@ one, and "env:NAME" is stored as such, to be read from the environment at send t
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import secrets
+import socket
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -123,12 +126,32 @@ def _clean_setting(spec: SettingField, raw: Any) -> Any:
                 _("%(field)s must be an address starting with http:// or https://.") % {"field": label},
                 field=spec.name,
             )
+        if not settings.KEFU_ALLOW_PRIVATE_ENDPOINTS and _is_private_host(parts.hostname or ""):
+            # An administrator's URL is called from inside the network: refuse internal addresses
+            # (server-side request forgery), except in development where the sandbox runs locally.
+            raise InvalidInput(
+                _("%(field)s points at an internal network address; only public addresses are allowed.")
+                % {"field": label},
+                field=spec.name,
+            )
     if spec.kind == "email":
         try:
             validate_email(text)
         except ValidationError as exc:
             raise InvalidInput(_("%(field)s must be an email address.") % {"field": label}, field=spec.name) from exc
     return text
+
+
+def _is_private_host(host: str) -> bool:
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return False  # does not resolve here: the send will fail and say so
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            return True
+    return False
 
 
 def _clean_secret(spec: SettingField, raw: Any, stored: dict[str, str], clear: bool) -> str | None:

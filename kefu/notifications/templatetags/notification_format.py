@@ -17,9 +17,9 @@ STATUS_CSS = {
     "held": "bg-purple-lt",
     "sending": "bg-azure-lt",
     "sent": "bg-green-lt",
-    "delivered": "bg-green",
+    "delivered": "bg-green text-green-fg",
     "failed": "bg-red-lt",
-    "dead": "bg-red",
+    "dead": "bg-red text-red-fg",
     "suppressed": "bg-secondary-lt",
     "cancelled": "bg-secondary-lt",
 }
@@ -36,6 +36,8 @@ def event_label(key: str) -> Any:
 def masked_address(message: Any) -> str:
     """The address a message went to, a mobile masked (138****5678) as everywhere else."""
     address = getattr(message, "address", "") or ""
+    if getattr(message, "channel", "") == Channel.INAPP:
+        return ""  # the bell of the recipient named beside it
     if getattr(message, "channel", "") == Channel.SMS and address:
         return mask_mobile(address)
     return address

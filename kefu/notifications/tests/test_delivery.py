@@ -249,3 +249,25 @@ def test_with_the_provider_down_the_business_action_answers_at_its_usual_speed(c
     assert elapsed < 1.0
     message = OutboxMessage.objects.get(event="ticket.reply")
     assert message.status == Status.PENDING and not DeliveryAttempt.objects.exists()
+
+
+def test_the_outbox_drains_when_the_provider_comes_back(city, sms, fake):
+    customers = [CustomerFactory(organisation=city, mobile=f"1381234567{i}") for i in range(3)]
+    fake.stop()
+    with _daytime() as traveller:
+        messages = [_ask(city, customer, key=f"t:{i}") for i, customer in enumerate(customers)]
+        assert delivery.deliver_due(worker="w").retrying == 3
+        fake.start()  # back on the same port
+        traveller.shift(timedelta(minutes=2))
+        assert delivery.deliver_due(worker="w").sent == 3
+    assert {m.status for m in OutboxMessage.objects.filter(pk__in=[m.pk for m in messages])} == {Status.SENT}
+    assert len(fake.accepted) == 3
+
+
+def test_message_entries_on_the_customer_page_link_to_the_delivery_log(client, city, customer, sms, fake, admin):
+    with _daytime():
+        message = _ask(city, customer)
+        delivery.deliver_due(worker="w")
+    client.force_login(admin.user)
+    page = client.get(reverse("customers:customer_detail", kwargs={"customer_id": customer.pk}))
+    assert reverse("notifications:message_detail", kwargs={"message_id": message.pk}) in page.content.decode()

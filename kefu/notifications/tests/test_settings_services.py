@@ -202,7 +202,7 @@ def test_channel_test_of_sms_needs_an_approved_template(admin, city):
     with pytest.raises(InvalidInput) as raised:
         settings_services.channel_test(actor=admin, unit=city, channel="sms", address="13800138000")
 
-    assert "template" in raised.value.message
+    assert "模板" in raised.value.message  # the organisation's language names the template
     assert not OutboxMessage.objects.exists()
 
 
@@ -454,7 +454,7 @@ def test_message_retry_says_clearly_when_the_template_is_still_broken(admin, cit
 
     message.refresh_from_db()
     assert message.status == Status.DEAD
-    assert "template" in raised.value.message
+    assert "模板" in raised.value.message  # the organisation's language names the template
 
 
 def test_message_retry_refuses_a_sent_message(admin, city):
@@ -550,3 +550,16 @@ def test_inbox_mark_all_read_touches_only_the_members_own_rows(agent, admin):
     assert count == 2
     assert not InAppNotification.objects.filter(pk__in=[n.pk for n in mine], read_at__isnull=True).exists()
     assert theirs.read_at is None
+
+
+def test_internal_endpoint_addresses_are_refused_outside_development(admin, city, settings):
+    from kefu.core.errors import InvalidInput
+    from kefu.notifications.settings_services import channel_config_save
+
+    settings.KEFU_ALLOW_PRIVATE_ENDPOINTS = False
+    for url in ("http://127.0.0.1:8080/hook", "http://10.0.0.5/hook", "http://169.254.169.254/latest/meta-data"):
+        with pytest.raises(InvalidInput) as error:
+            channel_config_save(
+                actor=admin, unit=city, channel="webhook", values={"url": url, "secret": "k"}, is_enabled=True
+            )
+        assert error.value.field == "url" and "内网" in error.value.message

@@ -67,7 +67,7 @@ def test_bell_shows_the_unread_count_and_the_latest(agent, client_for):
     body = response.content.decode()
     assert response.status_code == 200
     assert "工单KS001已分派给你" in body
-    assert '<span class="badge bg-red badge-notification badge-pill">1</span>' in body
+    assert '<span class="badge bg-red text-red-fg badge-notification badge-pill">1</span>' in body
     assert "<html" not in body
 
 
@@ -414,7 +414,7 @@ def test_channel_edit_builds_the_form_from_the_adapters_fields(admin, city, clie
     body = response.content.decode()
     assert 'type="password" name="access_key_secret"' in body
     assert 'name="sign_name"' in body
-    assert "env:NAME" in body
+    assert "env:" in body
 
 
 def test_channel_save_never_shows_the_secret_again(admin, city, client_for):
