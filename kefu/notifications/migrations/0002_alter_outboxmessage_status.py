@@ -4,15 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
+        ("notifications", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxmessage',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Waiting to send'), ('held', 'Held for quiet hours'), ('sending', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered to the recipient'), ('failed', 'Failed'), ('dead', 'Dead letter'), ('suppressed', 'Not sent'), ('cancelled', 'Cancelled')], default='pending', max_length=10, verbose_name='status'),
+            model_name="outboxmessage",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting to send"),
+                    ("held", "Held for quiet hours"),
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("delivered", "Delivered to the recipient"),
+                    ("failed", "Failed"),
+                    ("dead", "Dead letter"),
+                    ("suppressed", "Not sent"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="pending",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
     ]
