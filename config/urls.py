@@ -22,6 +22,9 @@ urlpatterns = [
     path("standards/", include("kefu.standards.urls")),
     path("tickets/", include("kefu.tickets.urls")),
     path("notifications/", include("kefu.notifications.urls")),
+    path("surveys/", include("kefu.surveys.urls")),
+    # The customer portal: phones, signed links, SMS codes and WeChat sign-in.
+    path("m/", include("kefu.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

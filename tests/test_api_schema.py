@@ -22,9 +22,11 @@ from kefu.customers.services import consent_grant, household_add
 from kefu.customers.tests.factories import CustomerFactory
 from kefu.notifications.tests import world as notifications_world
 from kefu.orgs.tests.factories import MembershipFactory
+from kefu.portal.tests import world as portal_world
 from kefu.properties.models import Unit
 from kefu.properties.tests.factories import BuildingFactory, CommonPartFactory, ProjectFactory, UnitFactory
 from kefu.standards.tests import world as standards_world
+from kefu.surveys.tests import world as surveys_world
 from kefu.tickets.tests import world as tickets_world
 
 _raw = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
@@ -68,6 +70,8 @@ def api_headers(city, other_city) -> dict[str, str]:
     standards_world.api_seed(city, **context)
     tickets_world.api_seed(city, **context)
     notifications_world.api_seed(city, **context)
+    portal_world.api_seed(city, **context)
+    surveys_world.api_seed(city, **context)
     return {"Authorization": f"Bearer {Token.objects.create(user=admin.user).key}"}
 
 

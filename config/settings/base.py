@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "kefu.standards",
     "kefu.tickets",
     "kefu.notifications",
+    "kefu.surveys",
+    "kefu.portal",
     "kefu.workbench",
 ]
 

@@ -33,8 +33,10 @@ def _load() -> dict[str, Rule]:
     from kefu.customers.access import ACCESS as CUSTOMERS
     from kefu.notifications.access import ACCESS as NOTIFICATIONS
     from kefu.orgs.access import ACCESS as ORGS
+    from kefu.portal.access import ACCESS as PORTAL
     from kefu.properties.access import ACCESS as PROPERTIES
     from kefu.standards.access import ACCESS as STANDARDS
+    from kefu.surveys.access import ACCESS as SURVEYS
     from kefu.tickets.access import ACCESS as TICKETS
     from kefu.workbench.access import ACCESS as WORKBENCH
 
@@ -48,6 +50,8 @@ def _load() -> dict[str, Rule]:
         STANDARDS,
         TICKETS,
         NOTIFICATIONS,
+        SURVEYS,
+        PORTAL,
         AUDIT,
         WORKBENCH,
     ):

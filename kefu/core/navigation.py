@@ -50,6 +50,17 @@ NAVIGATION: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Surveys"),
+        "ti-star-half-filled",
+        (
+            NavItem(_("Interventions"), "surveys:intervention_list", "ti-heart-handshake"),
+            NavItem(_("3-PRO results"), "surveys:results", "ti-chart-dots"),
+            NavItem(_("Response rates"), "surveys:rates", "ti-chart-bar"),
+            NavItem(_("Survey templates"), "surveys:template_list", "ti-clipboard-list"),
+            NavItem(_("Survey triggers"), "surveys:trigger_list", "ti-bolt"),
+        ),
+    ),
+    NavSection(
         _("Customers"),
         "ti-users-group",
         (

@@ -41,6 +41,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "accounts.manage_policy": frozenset({Role.ADMIN}),
     "notifications.view_log": frozenset({Role.SUPERVISOR, Role.EXECUTIVE, Role.ADMIN}),
     "notifications.manage": frozenset({Role.ADMIN}),
+    "surveys.view": ALL_ROLES - {Role.CONTRACTOR},
+    "surveys.manage": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "surveys.intervene": frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

@@ -229,6 +229,76 @@ TICKET_LOGGED_WEBHOOK = _register(
     )
 )
 
+SURVEY_INVITATION = _register(
+    Event(
+        key="survey.invitation",
+        label=_("Survey invitation"),
+        audience=RecipientType.CUSTOMER,
+        purpose=SURVEY,
+        capped=True,
+        channels=(Channel.WECHAT, Channel.SMS, Channel.EMAIL),
+        variables={
+            "customer_name": (_("Customer name"), "王先生"),
+            "survey_name": (_("Survey"), "服务评价"),
+            "subject": (_("What is evaluated"), "投诉KS202611230007的处理"),
+            "staff_name": (_("Staff member evaluated"), "李娜"),
+            "link": (_("Link"), "https://kefu.example.com/m/l/Xq3v9KpT2mWcR8yLbN4sHd7fJ6gA1eZu/"),
+            "link_code": (_("Link code"), "Xq3v9KpT2mWcR8yLbN4sHd7fJ6gA1eZu"),
+            "expires": (_("Answer by"), "11月30日"),
+        },
+        texts={
+            Channel.WECHAT: Text("{customer_name}您好，请为{subject}评价：{link}"),
+            Channel.SMS: Text("{customer_name}您好，请为{subject}评价，{expires}前有效：{link}"),
+            Channel.EMAIL: Text(
+                "{customer_name}您好：\n\n感谢您的信任。请花一分钟为{subject}评价：\n{link}\n\n链接{expires}前有效。",
+                subject="请为{subject}评价",
+            ),
+        },
+    )
+)
+
+SURVEY_INTERVENTION = _register(
+    Event(
+        key="survey.intervention",
+        label=_("A low evaluation needs your follow-up"),
+        audience=RecipientType.STAFF,
+        purpose=SERVICE,
+        urgent=True,
+        channels=(Channel.INAPP, Channel.WECOM),
+        variables={
+            "customer_name": (_("Customer name"), "王先生"),
+            "survey_name": (_("Survey"), "3-PRO服务评价"),
+            "staff_name": (_("Staff member evaluated"), "李娜"),
+            "reason": (_("Low scores"), "P1 事前充分沟通：3（一般）"),
+            "due_at": (_("Due at"), "11月25日 17:30"),
+            "link": (_("Link"), "https://kefu.example.com/surveys/interventions/7/"),
+        },
+        texts={
+            Channel.INAPP: Text(
+                "{customer_name}对{staff_name}的评价低于良好：{reason}。请在{due_at}前联系客户。",
+                subject="评价干预：{customer_name}",
+            ),
+            Channel.WECOM: Text(
+                "{customer_name}对{staff_name}的评价低于良好：{reason}。请在{due_at}前联系客户。",
+                subject="评价干预：{customer_name}",
+            ),
+        },
+    )
+)
+
+PORTAL_CODE = _register(
+    Event(
+        key="portal.code",
+        label=_("Sign-in code for the customer portal"),
+        audience=RecipientType.CUSTOMER,
+        purpose=SERVICE,
+        urgent=True,
+        channels=(Channel.SMS,),
+        variables={"code": (_("Code"), "483920"), "minutes": (_("Minutes valid"), "5")},
+        texts={Channel.SMS: Text("您的登录验证码为{code}，{minutes}分钟内有效。如非本人操作请忽略。")},
+    )
+)
+
 CHANNEL_TEST = _register(
     Event(
         key="notifications.test",

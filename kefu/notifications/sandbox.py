@@ -29,6 +29,8 @@ WECOM_CORP_ID, WECOM_SECRET, WECOM_AGENT = "ww0000000000000001", "fake-corp-secr
 WEBHOOK_SECRET = "fake-webhook-secret"  # noqa: S105 - the sandbox's own
 WECHAT_TEMPLATE = "kefu-demo-reply"
 SMS_TEMPLATE, SMS_PARAMS = TEMPLATE_CODE, TEMPLATE_PARAMS
+# The demo's approved SMS templates: ticket replies and resolutions, survey invitations, sign-in codes.
+SMS_TEMPLATES = {TEMPLATE_CODE: TEMPLATE_PARAMS, "SMS_460770002": ("name", "code"), "SMS_460770003": ("code",)}
 
 
 def channel_values(ports: dict[str, int] | None = None) -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
@@ -64,7 +66,7 @@ def channel_values(ports: dict[str, int] | None = None) -> dict[str, tuple[dict[
 def start(ports: dict[str, int] | None = None) -> list[Any]:
     """Start every fake on its fixed port; returns them (call .stop() on each)."""
     ports = ports or PORTS
-    sms = FakeAliyunSms()
+    sms = FakeAliyunSms(templates=SMS_TEMPLATES)
     sms._port = ports["sms"]
     wechat = FakeWechat(app_id=WECHAT_APP_ID, app_secret=WECHAT_SECRET)
     wechat.port = ports["wechat"]

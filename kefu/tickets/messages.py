@@ -90,6 +90,22 @@ def resolved(*, ticket: Ticket, event: TicketEvent) -> None:
         context={**_customer_context(ticket), "measures": ticket.resolution or event.body},
     )
     integration(ticket=ticket, event=event, action=stored_text(gettext_noop("Resolved")))
+    # The evaluation right after the touchpoint: a survey trigger on "ticket.resolved", if any.
+    from kefu.surveys.services import on_event
+
+    on_event(
+        event="ticket.resolved",
+        organisation=ticket.organisation,
+        customer=ticket.customer,
+        source_key=f"ticket:{ticket.pk}:event:{event.pk}",
+        subject=stored_text(
+            gettext_noop("the handling of %(kind)s %(number)s"),
+            kind=RequestKind(ticket.kind).label,
+            number=ticket.number,
+        ),
+        evaluated=ticket.assignee or ticket.first_responder,
+        project=ticket.project,
+    )
 
 
 def assigned(*, ticket: Ticket, event: TicketEvent, assignee: Membership | None, actor: Membership | None) -> None:

@@ -172,7 +172,12 @@ class Ticket(OrgOwnedModel):
 
     # 首问负责: whoever logged the voice stays accountable until it is closed, whoever works on it.
     first_responder = models.ForeignKey(
-        "orgs.Membership", verbose_name=_("first responder"), on_delete=models.PROTECT, related_name="+"
+        "orgs.Membership",
+        verbose_name=_("first responder"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     assignee = models.ForeignKey(
         "orgs.Membership",

@@ -129,7 +129,7 @@ def daily_report_workbook(
                     ticket.first_reply_body or "",  # type: ignore[attr-defined]
                     _time_cell(rows, _local(ticket.first_reply_at, unit)),  # type: ignore[attr-defined]
                     ticket.assignee.name if ticket.assignee else "",
-                    ticket.first_responder.name,
+                    ticket.first_responder.name if ticket.first_responder else "",
                     ticket.resolution,
                     ticket.get_status_display(),
                     str(SlaState.LABELS[sla_state(ticket, now)]),

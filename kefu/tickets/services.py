@@ -71,6 +71,11 @@ def _event(
 ) -> TicketEvent:
     """History row plus timeline entry: one call, so neither is ever forgotten."""
     at = at or timezone.now()
+    if actor is not None and ticket.first_responder_id is None:
+        # A request the customer submitted on the portal: 首问负责 falls to the first staff
+        # member who acts on it, and stays with them.
+        Ticket.objects.filter(pk=ticket.pk, first_responder__isnull=True).update(first_responder=actor)
+        ticket.first_responder = actor
     event = TicketEvent.objects.create(
         ticket=ticket, kind=kind, actor=actor, body=body, data=data or {}, created_at=at, scan_key=scan_key
     )
@@ -230,6 +235,72 @@ def ticket_create(
     else:
         # Without a rule the ticket waits in the supervisors' "unassigned" queue for dispatch.
         _route(ticket=ticket, now=now, schedule=schedule)
+    return ticket
+
+
+@transaction.atomic
+def ticket_submit_by_customer(
+    *,
+    customer: Customer,
+    unit: Unit,
+    kind: str,
+    title: str,
+    description: str,
+    attachments: list[UploadedFile] | None = None,
+    client_key: str = "",
+) -> Ticket:
+    """A request the customer submitted on the portal: logged by the system (no staff actor,
+    no first responder until staff take it), channel portal, routed by the assignment rules."""
+    now = timezone.now()
+    organisation = ticket_organisation(customer=customer, unit=unit)
+    if customer.merged_into_id or customer.is_anonymised:
+        raise InvalidInput(_("This customer record is closed; use the record it was merged into."), field="customer")
+    if kind not in RequestKind.values:
+        raise InvalidInput(_("Choose what kind of voice this is."), field="kind")
+    _check_title(title)
+    if not description.strip():
+        raise InvalidInput(_("Write down what the customer said."), field="description")
+    if client_key and Ticket.objects.filter(organisation=organisation, client_key=client_key).exists():
+        raise DuplicateClientKey(field="client_key")
+    ticket = Ticket(
+        organisation=organisation,
+        number=_next_number(now),
+        kind=kind,
+        channel=Channel.PORTAL,
+        severity=Severity.NORMAL,
+        customer=customer,
+        unit=unit,
+        project=unit.building.project,
+        title=title.strip()[:120],
+        description=description.strip(),
+        received_at=now,
+        first_responder=None,
+        client_key=client_key,
+    )
+    schedule = clock.schedule_of(organisation)
+    clock.clocks_set(ticket=ticket, customer=customer, category=None, start=now, schedule=schedule)
+    try:
+        with transaction.atomic():
+            ticket.save()
+    except IntegrityError as exc:
+        raise DuplicateClientKey(field="client_key") from exc
+    created_event = _event(
+        ticket=ticket,
+        kind=Kind.CREATED,
+        actor=None,
+        summary=stored_text(
+            gettext_noop("Logged %(kind)s %(number)s: %(title)s"),
+            kind=RequestKind(ticket.kind).label,
+            number=ticket.number,
+            title=ticket.title,
+        ),
+        data={"channel": Channel.PORTAL, "severity": ticket.severity, "policy": ticket.sla_policy_id},
+        at=now,
+    )
+    messages.integration(ticket=ticket, event=created_event, action=stored_text(gettext_noop("Logged")))
+    for upload in attachments or []:
+        _attach(actor=None, ticket=ticket, upload=upload)
+    _route(ticket=ticket, now=now, schedule=schedule)
     return ticket
 
 
@@ -618,6 +689,28 @@ def ticket_revisit(
     """回访: satisfied closes the ticket; not satisfied reopens it; unreachable tries again next working day."""
     ticket = _locked(ticket)
     ensure_can(actor, "tickets.handle", ticket.organisation)
+    return _revisit(actor=actor, ticket=ticket, method=method, outcome=outcome, satisfaction=satisfaction, note=note)
+
+
+@transaction.atomic
+def ticket_revisit_by_customer(
+    *, customer: Customer, ticket: Ticket, outcome: str, satisfaction: int | None, note: str = ""
+) -> Ticket:
+    """The customer answers the revisit on the portal: satisfied closes, not satisfied reopens.
+    Recorded as the system (no staff actor), through the portal channel."""
+    ticket = _locked(ticket)
+    if ticket.customer_id != customer.pk:
+        raise InvalidInput(_("This request is not yours."))
+    if outcome == RevisitOutcome.UNREACHABLE:
+        raise InvalidInput(_("Choose the outcome of the revisit."), field="outcome")
+    return _revisit(
+        actor=None, ticket=ticket, method=Channel.PORTAL, outcome=outcome, satisfaction=satisfaction, note=note
+    )
+
+
+def _revisit(
+    *, actor: Membership | None, ticket: Ticket, method: str, outcome: str, satisfaction: int | None, note: str
+) -> Ticket:
     _ensure_not_done(ticket)
     if ticket.status != Status.RESOLVED:
         raise TicketWrongState(number=ticket.number, status=ticket.get_status_display())
@@ -827,7 +920,7 @@ def ticket_split(
 ALLOWED_IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 
 
-def _attach(*, actor: Membership, ticket: Ticket, upload: UploadedFile) -> TicketAttachment:
+def _attach(*, actor: Membership | None, ticket: Ticket, upload: UploadedFile) -> TicketAttachment:
     from PIL import Image, UnidentifiedImageError
 
     limit = settings.KEFU_ATTACHMENT_MAX_BYTES
@@ -866,7 +959,7 @@ def _attach(*, actor: Membership, ticket: Ticket, upload: UploadedFile) -> Ticke
         size=upload.size,
         width=width,
         height=height,
-        uploaded_by=actor.user,
+        uploaded_by=actor.user if actor is not None else None,
     )
     _event(
         ticket=ticket,

@@ -23,6 +23,8 @@ TEMPLATES = (
     ("ticket.resolved", "wechat", sandbox.WECHAT_TEMPLATE,
      {"first": "{customer_name}您好，您的{kind}已处理", "keyword1": "{ticket_number}", "keyword2": "{measures}"},
      "{customer_name}您好，您的{kind}（{ticket_number}）已处理：{measures}"),
+    ("portal.code", "sms", "SMS_460770003", {"code": "{code}"},
+     "【华景物业】您的登录验证码为{code}，{minutes}分钟内有效。如非本人操作请忽略。"),
 )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from kefu.standards.models import BusinessCalendar, RequestCategory, RequestKind
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import AssignmentRule, CannedReply, Channel, Team, Ticket
 from kefu.tickets.scan import sla_scan
-from kefu.workbench import demo_notifications
+from kefu.workbench import demo_notifications, demo_surveys
 
 CATEGORIES = {
     RequestKind.COMPLAINT: ("物业服务", "工程质量", "交付延期", "销售承诺", "噪音扰民"),
@@ -204,7 +204,10 @@ def seed_tickets(*, admin: Membership, units: dict[str, OrgUnit], staff: dict[st
     for title, kind, body in CANNED:
         CannedReply.objects.create(organisation=root, title=title, kind=kind, body=body)
     demo_notifications.configure(root=root)
-    return _seed_voices(units=units, staff=staff, categories=categories)
+    demo_surveys.prepare(admin=admin, root=root)
+    voices = _seed_voices(units=units, staff=staff, categories=categories)
+    demo_surveys.answer_some()
+    return voices
 
 
 def _set_head(unit: OrgUnit, head: Membership | None) -> None:

@@ -8,6 +8,7 @@ from kefu.orgs.selectors import staff_list, unit_list
 from kefu.properties.charts import STANDARD_COLOURS
 from kefu.properties.models import Unit
 from kefu.properties.selectors import property_totals, units_by_project
+from kefu.surveys.selectors import my_open_interventions
 from kefu.tickets.reports import my_open_tickets, my_ticket_counts, queue_counts
 
 
@@ -53,4 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context.update(my_tickets=my_open_tickets(viewer=viewer), my_ticket_counts=my_ticket_counts(viewer=viewer))
     if can(viewer, "tickets.supervise"):
         context.update(queue_counts=queue_counts(viewer=viewer))
+    # Interventions after a low evaluation: a supervisor's own open cases, oldest first.
+    if can(viewer, "surveys.intervene"):
+        context.update(my_interventions=my_open_interventions(viewer))
     return TemplateResponse(request, "workbench/home.html", context)

@@ -346,6 +346,8 @@ class FakeWechat(_TencentFake):
         self._followers = None if followers is None else set(followers)
         self._msgids = itertools.count(200228332)
         self._seen: dict[tuple[str, str], str] = {}
+        self._oauth_codes: dict[str, tuple[str, str]] = {}  # code -> (openid, unionid)
+        self._oauth_used: set[str] = set()
 
     def approve_template(self, template_id: str, keys: Iterable[str]) -> None:
         with self._lock:
@@ -358,6 +360,51 @@ class FakeWechat(_TencentFake):
 
     def _reset_extra(self) -> None:
         self._seen.clear()
+        self._oauth_codes.clear()
+
+    # --- web sign-in (网页授权): GET /sns/oauth2/access_token, added for the customer portal ---
+
+    oauth_path = "/sns/oauth2/access_token"
+
+    def add_oauth_code(self, code: str, openid: str, unionid: str = "") -> None:
+        """Let `code` (what WeChat appends to the sign-in callback) be exchanged once for `openid`."""
+        with self._lock:
+            self._oauth_codes[code] = (openid, unionid)
+
+    def handle(self, method: str, target: str, raw: bytes) -> tuple[int, bytes]:
+        split = urlsplit(target)
+        if split.path != self.oauth_path:
+            return super().handle(method, target, raw)
+        query = {name: values[0] for name, values in parse_qs(split.query).items()}
+        with self._lock:
+            self._received.append(Received(method, split.path, query, raw))
+            return _json(self._oauth(query))
+
+    def _oauth(self, query: dict[str, str]) -> dict[str, Any]:
+        if query.get("appid") != self.app_id:
+            return {"errcode": 40013, "errmsg": "invalid appid"}
+        if query.get("secret") != self.app_secret:
+            return {"errcode": 40125, "errmsg": "invalid appsecret"}
+        if query.get("grant_type") != "authorization_code":
+            return {"errcode": 40002, "errmsg": "invalid grant_type"}
+        code = query.get("code", "")
+        if code in self._oauth_used:
+            return {"errcode": 40163, "errmsg": "code been used"}
+        identity = self._oauth_codes.pop(code, None)
+        if identity is None:
+            return {"errcode": 40029, "errmsg": "invalid code"}
+        self._oauth_used.add(code)
+        openid, unionid = identity
+        answer: dict[str, Any] = {
+            "access_token": secrets.token_urlsafe(24),
+            "expires_in": 7200,
+            "refresh_token": secrets.token_urlsafe(24),
+            "openid": openid,
+            "scope": "snsapi_base",
+        }
+        if unionid:
+            answer["unionid"] = unionid
+        return answer
 
     def _token(self, query: dict[str, str]) -> dict[str, Any]:
         if query.get("grant_type") != "client_credential":

@@ -134,7 +134,7 @@ class TicketListOutputSerializer(serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
     assignee_name = serializers.CharField(source="assignee.name", read_only=True, allow_null=True)
     team_name = serializers.CharField(source="team.name", read_only=True, allow_null=True)
-    first_responder_name = serializers.CharField(source="first_responder.name", read_only=True)
+    first_responder_name = serializers.CharField(source="first_responder.name", read_only=True, default="")
     is_breached = serializers.BooleanField(read_only=True, help_text="A time promise was broken.")
     is_paused = serializers.BooleanField(read_only=True, help_text="The clocks wait for the customer.")
 
