@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from pypinyin import Style, lazy_pinyin
 
 from kefu.audit.models import AuditEntry
@@ -16,6 +17,7 @@ from kefu.audit.services import audit_record
 from kefu.core.crypto import encrypt, keyed_hash
 from kefu.core.permissions import ensure_can, in_scope
 from kefu.core.scoping import ancestor_ids
+from kefu.core.texts import stored_text
 from kefu.customers.errors import (
     ContactTaken,
     CustomerAnonymised,
@@ -303,6 +305,33 @@ def _refresh_stage(customer: Customer) -> None:
 HOUSEHOLD_DATES = ("subscribed_on", "signed_on", "delivered_on", "moved_in_on")
 
 
+# A date recorded within this many days of today is a touchpoint that just happened (a signing,
+# a handover) and may send a survey; an older date is history being entered.
+TOUCHPOINT_RECENT_DAYS = 2
+
+
+def _touchpoints(household: Household, before: dict[str, date | None]) -> None:
+    """Signing and handover dates newly recorded: the survey triggers of those events may fire."""
+    from kefu.surveys.services import on_event
+
+    today = timezone.localdate()
+    for field, event, label in (
+        ("signed_on", "household.signed", gettext_noop("the signing of %(unit)s")),
+        ("delivered_on", "household.delivered", gettext_noop("the handover of %(unit)s")),
+    ):
+        value = getattr(household, field)
+        if value is None or before.get(field) is not None or (today - value).days > TOUCHPOINT_RECENT_DAYS:
+            continue
+        on_event(
+            event=event,
+            organisation=household.organisation,
+            customer=household.customer,
+            source_key=f"household:{household.pk}:{field}:{value.isoformat()}",
+            subject=stored_text(label, unit=household.unit.label),
+            project=household.unit.project,
+        )
+
+
 @transaction.atomic
 def household_add(
     *,
@@ -333,6 +362,7 @@ def household_add(
         organisation_id=unit.organisation_id, customer=customer, unit=unit, role=Household.Role(role), **dates
     )
     _refresh_stage(customer)
+    _touchpoints(household, before={})
     _audit(
         actor=actor,
         customer=customer,
@@ -376,6 +406,7 @@ def household_update(
         "moved_in_on": moved_in_on,
     }
     _check_dates(dates)
+    before = {key: getattr(household, key) for key in dates}
     changes = {}
     if role != household.role:
         changes["role"] = {"old": household.role, "new": role}
@@ -388,6 +419,7 @@ def household_update(
     if changes:
         household.save()
         _refresh_stage(customer)
+        _touchpoints(household, before=before)
         _audit(actor=actor, customer=customer, action=AuditEntry.Action.UPDATE, obj=household, changes=changes)
         timeline_record(
             customer=customer,

@@ -8,7 +8,7 @@ sends nothing; each message's source key is the ticket event's own identity, so 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -48,8 +48,15 @@ def _customer_context(ticket: Ticket) -> dict[str, str]:
         "ticket_number": ticket.number,
         "kind": stored_text(RequestKind(ticket.kind).label),
         "unit": str(ticket.unit) if ticket.unit_id else ticket.organisation.name,
-        "link": settings.KEFU_BASE_URL + "/",
+        "link": _portal_link(ticket),
     }
+
+
+def _portal_link(ticket: Ticket) -> str:
+    """A signed link that opens the request on the customer's phone, valid for 30 days."""
+    from kefu.portal.links import make_link
+
+    return make_link(customer_id=ticket.customer_id, action="request", object_id=ticket.pk, ttl=timedelta(days=30))
 
 
 def _staff_context(ticket: Ticket) -> dict[str, str]:

@@ -2,6 +2,7 @@
 SLA warnings and escalations, the OA webhook and the morning report."""
 
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -97,3 +98,13 @@ def test_the_morning_report_goes_out_once_after_half_past_eight(city, agent, mak
     note = InAppNotification.objects.get(membership=supervisor, event="report.daily_complaints")
     assert "11月22日" in note.title and "新增投诉2件" in note.body
     assert "unit=" in note.url and "day=2026-11-22" in note.url
+
+
+def test_a_reply_carries_a_signed_link_to_the_request_on_the_portal(client, city, agent, sms):
+    ticket = TicketFactory(actor=agent)
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH)):
+        ticket_reply(actor=agent, ticket=ticket, body="明天上午上门。", channel="sms")
+        link = OutboxMessage.objects.get(event="ticket.reply").context["link"]
+        assert "/m/l/" in link
+        opened = client.get(urlsplit(link).path)
+    assert opened.status_code == 302 and opened["Location"].endswith(f"/m/requests/{ticket.pk}/")
