@@ -56,6 +56,7 @@ def main() -> int:
         bench_customers_import,
         bench_import,
         bench_outbox,
+        bench_surveys,
         bench_tickets,
         bench_units,
     )
@@ -70,6 +71,7 @@ def main() -> int:
         "customers_import": bench_customers_import.main,
         "tickets": bench_tickets.run,
         "outbox": bench_outbox.run,
+        "surveys": bench_surveys.run,
     }
     # `python -m benchmarks.run tickets` runs one suite (its data needs the units and customers
     # suites to have seeded once).

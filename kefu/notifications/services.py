@@ -251,6 +251,71 @@ def _jsonable(context: dict[str, Any]) -> dict[str, str]:
     return {key: "" if value is None else str(value) for key, value in context.items()}
 
 
+def base_values(
+    *,
+    organisation: OrgUnit,
+    spec: events.Event,
+    source_key: str,
+    recipient: Recipient,
+    context: dict[str, Any],
+    url: str,
+) -> dict[str, Any]:
+    """The fields every message of one event to one recipient shares, whichever channel it takes."""
+    return {
+        "organisation": organisation,
+        "event": spec.key,
+        "source_key": source_key[:120],
+        "recipient_type": recipient.type,
+        "customer": recipient.customer,
+        "membership": recipient.membership,
+        "recipient_name": recipient.name[:100],
+        "context": _jsonable(context),
+        "url": url[:500],
+        "is_urgent": spec.urgent,
+        "purpose": spec.purpose,
+        "counts_toward_cap": spec.capped and not spec.urgent and recipient.customer is not None,
+    }
+
+
+def suppressed_values(skipped: list[Skip], now: datetime) -> dict[str, Any]:
+    """A message no channel could take, recorded with every reason."""
+    first = skipped[0]
+    return {
+        "channel": first.channel,
+        "status": Status.SUPPRESSED,
+        "error_code": first.code,
+        "error": "；".join(s.reason for s in skipped)[:500],
+        "finished_at": now,
+    }
+
+
+def candidate_values(candidate: Candidate, fallback: list[str], now: datetime) -> dict[str, Any]:
+    """A message on the channel the plan chose, due now."""
+    return {
+        "channel": candidate.channel,
+        "address": candidate.address,
+        "subject": candidate.rendered.subject,
+        "body": candidate.rendered.body,
+        "provider_template": candidate.rendered.provider_template,
+        "params": candidate.rendered.params,
+        "template_id": candidate.rendered.template_id,
+        "template_version": candidate.rendered.template_version,
+        "fallback": fallback,
+        "status": Status.PENDING,
+        "next_attempt_at": now,
+    }
+
+
+def cap_suppressed_values(now: datetime) -> dict[str, Any]:
+    return {
+        "status": Status.SUPPRESSED,
+        "error_code": "policy.daily_cap",
+        "error": _("The customer has had the most messages allowed for one day."),
+        "finished_at": now,
+        "fallback": [],
+    }
+
+
 @transaction.atomic
 def notify(
     *,
@@ -297,62 +362,24 @@ def notify(
         # No integration is set up: nothing to tell anyone.
         return NotifyResult(skipped=skipped)
 
-    base = {
-        "organisation": organisation,
-        "event": spec.key,
-        "source_key": source_key[:120],
-        "recipient_type": recipient.type,
-        "customer": customer,
-        "membership": membership,
-        "recipient_name": recipient.name[:100],
-        "context": _jsonable(context),
-        "url": url[:500],
-        "is_urgent": spec.urgent,
-        "purpose": spec.purpose,
-        "counts_toward_cap": spec.capped and not spec.urgent and customer is not None,
-    }
+    base = base_values(
+        organisation=organisation, spec=spec, source_key=source_key, recipient=recipient, context=context, url=url
+    )
     if candidate is None:
-        first = skipped[0]
         message = _create(
             key=idempotency_key(
-                organisation=organisation, source_key=source_key, recipient=recipient, channel=first.channel
+                organisation=organisation, source_key=source_key, recipient=recipient, channel=skipped[0].channel
             ),
-            values={
-                **base,
-                "channel": first.channel,
-                "status": Status.SUPPRESSED,
-                "error_code": first.code,
-                "error": "；".join(s.reason for s in skipped)[:500],
-                "finished_at": now,
-            },
+            values={**base, **suppressed_values(skipped, now)},
         )
         if message is None:
             return _existing(keys)
         _timeline(message, gettext_noop("%(channel)s · %(event)s: not sent: %(reason)s"), reason=message.error)
         return NotifyResult(messages=[message], skipped=skipped)
 
-    values = {
-        **base,
-        "channel": candidate.channel,
-        "address": candidate.address,
-        "subject": candidate.rendered.subject,
-        "body": candidate.rendered.body,
-        "provider_template": candidate.rendered.provider_template,
-        "params": candidate.rendered.params,
-        "template_id": candidate.rendered.template_id,
-        "template_version": candidate.rendered.template_version,
-        "fallback": fallback,
-        "status": Status.PENDING,
-        "next_attempt_at": now,
-    }
+    values = {**base, **candidate_values(candidate, fallback, now)}
     if base["counts_toward_cap"] and _over_cap(customer=customer, unit=organisation, now=now):  # type: ignore[arg-type]
-        values.update(
-            status=Status.SUPPRESSED,
-            error_code="policy.daily_cap",
-            error=_("The customer has had the most messages allowed for one day."),
-            finished_at=now,
-            fallback=[],
-        )
+        values.update(cap_suppressed_values(now))
     elif customer is not None and not spec.urgent and candidate.channel in policy.QUIET_CHANNELS:
         until = policy.quiet_until(now, configuration.policy_for(organisation), organisation.timezone)
         if until is not None:
@@ -502,15 +529,7 @@ def plan_fallback(message: OutboxMessage, *, now: datetime | None = None) -> Out
             "is_urgent": message.is_urgent,
             "purpose": message.purpose,
             "counts_toward_cap": False,
-            "channel": candidate.channel,
-            "address": candidate.address,
-            "subject": candidate.rendered.subject,
-            "body": candidate.rendered.body,
-            "provider_template": candidate.rendered.provider_template,
-            "params": candidate.rendered.params,
-            "template_id": candidate.rendered.template_id,
-            "template_version": candidate.rendered.template_version,
-            "fallback": rest,
+            **candidate_values(candidate, rest, now),
             "previous": message,
             "status": status,
             "next_attempt_at": next_at,
