@@ -163,8 +163,9 @@ def _warn(ids: list[int], now: datetime) -> int:
         timeline.append(_timeline(t, kind=Kind.WARNED, summary=summary, at=now, data=data))
     _record(events, timeline)
     for t in tickets:
+        # A portal request nobody has taken on yet warns the unit's supervisors instead.
         person = t.assignee or t.first_responder
-        messages.warned(ticket=t, scan_key=f"warned:{t.reopen_count}", to=[person] if person else [])
+        messages.warned(ticket=t, scan_key=f"warned:{t.reopen_count}", to=[person] if person else supervisors_for(t))
     return len(tickets)
 
 

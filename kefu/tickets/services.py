@@ -71,11 +71,6 @@ def _event(
 ) -> TicketEvent:
     """History row plus timeline entry: one call, so neither is ever forgotten."""
     at = at or timezone.now()
-    if actor is not None and ticket.first_responder_id is None:
-        # A request the customer submitted on the portal: 首问负责 falls to the first staff
-        # member who acts on it, and stays with them.
-        Ticket.objects.filter(pk=ticket.pk, first_responder__isnull=True).update(first_responder=actor)
-        ticket.first_responder = actor
     event = TicketEvent.objects.create(
         ticket=ticket, kind=kind, actor=actor, body=body, data=data or {}, created_at=at, scan_key=scan_key
     )
@@ -89,6 +84,16 @@ def _event(
         occurred_at=at,
     )
     return event
+
+
+def _claim_first_responder(ticket: Ticket, member: Membership | None) -> bool:
+    """A request the customer submitted on the portal has no first responder: 首问负责 falls to the
+    first staff member who takes it on (is assigned it, replies or resolves it), and stays with
+    them. True when the caller must save the field."""
+    if member is None or ticket.first_responder_id is not None:
+        return False
+    ticket.first_responder = member
+    return True
 
 
 def _ensure_not_done(ticket: Ticket) -> None:
@@ -347,7 +352,8 @@ def _assign(
     ticket.team = team
     if ticket.status == Status.NEW and assignee is not None:
         ticket.status = Status.IN_PROGRESS
-    ticket.save(update_fields=["assignee", "team", "status", "updated_at"])
+    claimed = _claim_first_responder(ticket, assignee)
+    ticket.save(update_fields=["assignee", "team", "status", "updated_at"] + (["first_responder"] if claimed else []))
     if assignee is not None:
         target = assignee.name
     elif team is not None:
@@ -475,6 +481,8 @@ def ticket_reply(*, actor: Membership, ticket: Ticket, body: str, channel: str =
     if ticket.status == Status.NEW:
         ticket.status = Status.IN_PROGRESS
         fields.append("status")
+    if _claim_first_responder(ticket, actor):
+        fields.append("first_responder")
     ticket.save(update_fields=fields)
     event = _event(
         ticket=ticket,
@@ -645,6 +653,7 @@ def ticket_resolve(*, actor: Membership, ticket: Ticket, resolution: str) -> Tic
             _record_breach(ticket=ticket, which="first_response", now=now)
     ticket.resolved_at = now
     ticket.resolution = resolution.strip()
+    _claim_first_responder(ticket, actor)
     if ticket.kind in NO_REVISIT_KINDS:
         ticket.status = Status.CLOSED
         ticket.closed_at = now
@@ -904,7 +913,8 @@ def ticket_split(
         received_at=ticket.received_at,
     )
     # The customer spoke to the original first responder; that accountability carries over.
-    child.first_responder_id = ticket.first_responder_id
+    # Split off a portal request nobody has taken on yet: whoever split it logged the new ticket.
+    child.first_responder_id = ticket.first_responder_id or actor.pk
     child.split_from = ticket
     child.save(update_fields=["first_responder", "split_from", "updated_at"])
     _event(

@@ -17,11 +17,6 @@ from kefu.tickets.models import Channel, Ticket, TicketAttachment
 from kefu.tickets.services import ticket_note, ticket_reply, ticket_resolve
 from kefu.tickets.tests.factories import TicketFactory
 
-needs_customer_services = pytest.mark.skipif(
-    not hasattr(ticket_services, "ticket_submit_by_customer"),
-    reason="kefu.tickets.services.ticket_submit_by_customer / ticket_revisit_by_customer are not there yet",
-)
-
 
 @pytest.fixture
 def customer(city):
@@ -126,7 +121,6 @@ def test_a_unit_of_another_household_cannot_be_chosen(customer, neighbour):
     assert not Ticket.objects.exists()
 
 
-@needs_customer_services
 def test_submitting_logs_a_portal_ticket_with_photos(customer):
     browser = signed_in(customer)
     body = {"kind": "repair", "unit": _unit(customer).pk, "description": "卫生间漏水\n天花板滴水", "key": "k" * 24}
@@ -140,7 +134,6 @@ def test_submitting_logs_a_portal_ticket_with_photos(customer):
     assert TicketAttachment.objects.filter(ticket=ticket).count() == 2
 
 
-@needs_customer_services
 def test_the_same_key_and_body_give_the_same_ticket_and_one_row(customer):
     browser = signed_in(customer)
     body = {"kind": "complaint", "unit": _unit(customer).pk, "description": "电梯噪音大", "key": "same-key-0001"}
@@ -153,7 +146,6 @@ def test_the_same_key_and_body_give_the_same_ticket_and_one_row(customer):
     assert PortalSubmission.objects.count() == 1
 
 
-@needs_customer_services
 def test_the_same_key_with_another_body_is_a_conflict(customer):
     browser = signed_in(customer)
     body = {"kind": "complaint", "unit": _unit(customer).pk, "description": "电梯噪音大", "key": "same-key-0002"}
@@ -165,7 +157,6 @@ def test_the_same_key_with_another_body_is_a_conflict(customer):
     assert Ticket.objects.count() == 1
 
 
-@needs_customer_services
 def test_the_idempotency_key_header_wins_over_the_form_field(customer):
     browser = signed_in(customer)
     body = {"kind": "inquiry", "unit": _unit(customer).pk, "description": "物业费怎么交", "key": "field-key-001"}
@@ -177,7 +168,6 @@ def test_the_idempotency_key_header_wins_over_the_form_field(customer):
     assert PortalSubmission.objects.get().key == "header-key-001"
 
 
-@needs_customer_services
 def test_confirming_the_resolution_closes_the_request(agent, customer):
     ticket = _ticket(agent, customer)
     ticket_resolve(actor=agent, ticket=ticket, resolution="已处理")
@@ -193,7 +183,6 @@ def test_confirming_the_resolution_closes_the_request(agent, customer):
     assert revisit.actor is None and revisit.data["method"] == Channel.PORTAL
 
 
-@needs_customer_services
 def test_rejecting_the_resolution_reopens_the_request_with_the_comment(agent, customer):
     ticket = _ticket(agent, customer)
     ticket_resolve(actor=agent, ticket=ticket, resolution="已处理")
@@ -226,3 +215,29 @@ def test_feedback_on_a_request_still_in_progress_is_refused(agent, customer):
     ticket.refresh_from_db()
     assert response.status_code == 400
     assert ticket.status == Ticket.Status.NEW
+
+
+def test_a_portal_request_falls_to_the_first_staff_member_who_takes_it_on(agent, customer, make_staff, city):
+    from kefu.core.roles import Role
+
+    supervisor = make_staff(city, Role.SUPERVISOR)
+    ticket = ticket_services.ticket_submit_by_customer(
+        customer=customer, unit=_unit(customer), kind="repair", title="漏水", description="卫生间漏水"
+    )
+    assert ticket.first_responder is None
+
+    ticket_note(actor=supervisor, ticket=ticket, body="先看看")  # a note takes nothing on
+    ticket.refresh_from_db()
+    assert ticket.first_responder is None
+
+    ticket_reply(actor=agent, ticket=ticket, body="明天上门", channel="phone")
+    ticket.refresh_from_db()
+    assert ticket.first_responder == agent
+
+
+def test_a_split_of_an_untaken_portal_request_belongs_to_whoever_split_it(agent, customer):
+    ticket = ticket_services.ticket_submit_by_customer(
+        customer=customer, unit=_unit(customer), kind="repair", title="漏水", description="卫生间漏水；门锁坏了"
+    )
+    child = ticket_services.ticket_split(actor=agent, ticket=ticket, title="门锁坏了", description="门锁坏了")
+    assert child.first_responder == agent

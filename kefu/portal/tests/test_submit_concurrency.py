@@ -16,7 +16,6 @@ from kefu.customers.models import Household
 from kefu.portal import submissions
 from kefu.portal.models import PortalSubmission
 from kefu.portal.tests.helpers import resident
-from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Ticket, TicketEvent
 
 THREADS = 50
@@ -26,10 +25,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="SQLite allows one writer at a time; the race needs PostgreSQL"
-    ),
-    pytest.mark.skipif(
-        not hasattr(ticket_services, "ticket_submit_by_customer"),
-        reason="kefu.tickets.services.ticket_submit_by_customer is not there yet",
     ),
 ]
 
