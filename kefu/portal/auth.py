@@ -58,7 +58,9 @@ def sign_in(request: HttpRequest, response: HttpResponseBase, *, customer: Custo
         samesite="Lax",
     )
     # The cycled Django session (it held the sign-in state) must not outlive the change of identity.
-    if hasattr(request, "session"):
+    # A browser with no Django session yet (a link opened cold) has nothing to cycle; cycling
+    # would create a session row and a cookie on every link click.
+    if hasattr(request, "session") and request.session.session_key:
         request.session.cycle_key()
     return started.session
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.core.errors import KefuError
 from kefu.portal import selectors, submissions
-from kefu.portal.auth import portal_login_required
+from kefu.portal.auth import PortalRequest, portal_login_required
 from kefu.portal.forms import FeedbackForm, RequestForm
 from kefu.tickets.models import Ticket
 
@@ -21,16 +21,16 @@ def _new_key() -> str:
 
 
 @portal_login_required
-def request_list(request: HttpRequest) -> HttpResponseBase:
-    customer = request.customer  # type: ignore[attr-defined]
+def request_list(request: PortalRequest) -> HttpResponseBase:
+    customer = request.customer
     context = {"requests": selectors.request_list(customer=customer)}
     return TemplateResponse(request, "portal/request_list.html", context)
 
 
 @portal_login_required
 @require_http_methods(["GET", "POST"])
-def request_new(request: HttpRequest) -> HttpResponseBase:
-    customer = request.customer  # type: ignore[attr-defined]
+def request_new(request: PortalRequest) -> HttpResponseBase:
+    customer = request.customer
     # The Idempotency-Key: generated once per drawn form, sent back with it (a header wins).
     data = request.POST.copy() if request.method == "POST" else None
     if data is not None and request.headers.get("Idempotency-Key"):
@@ -70,16 +70,16 @@ def _detail(request: HttpRequest, ticket: Ticket, form: FeedbackForm | None, sta
 
 
 @portal_login_required
-def request_detail(request: HttpRequest, ticket_id: int) -> HttpResponseBase:
-    customer = request.customer  # type: ignore[attr-defined]
+def request_detail(request: PortalRequest, ticket_id: int) -> HttpResponseBase:
+    customer = request.customer
     ticket = selectors.request_get(customer=customer, ticket_id=ticket_id)
     return _detail(request, ticket, None)
 
 
 @portal_login_required
 @require_POST
-def request_feedback(request: HttpRequest, ticket_id: int) -> HttpResponseBase:
-    customer = request.customer  # type: ignore[attr-defined]
+def request_feedback(request: PortalRequest, ticket_id: int) -> HttpResponseBase:
+    customer = request.customer
     ticket = selectors.request_get(customer=customer, ticket_id=ticket_id)
     form = FeedbackForm(request.POST)
     if not form.is_valid():

@@ -7,8 +7,8 @@ answer as a row that does not exist.
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
+from kefu.core.scoping import one_or_404
 from kefu.customers.models import Customer, Household
 from kefu.properties.models import Unit
 from kefu.surveys.models import Invitation, Response
@@ -46,10 +46,15 @@ def unit_choices(*, customer: Customer) -> QuerySet[Unit]:
     )
 
 
+def _customer_tickets(customer: Customer) -> QuerySet[Ticket]:
+    """The customer's own requests; one merged into another is reached through the one it joined."""
+    return Ticket.objects.filter(customer=customer).exclude(status=Ticket.Status.MERGED)
+
+
 def request_list(*, customer: Customer, is_open: bool | None = None) -> QuerySet[Ticket]:
     """The customer's requests, newest first; `is_open`: only those still being handled or
     waiting for the customer's answer (True) or only finished ones (False)."""
-    tickets = Ticket.objects.filter(customer=customer).exclude(status=Ticket.Status.MERGED)
+    tickets = _customer_tickets(customer)
     active = (*Ticket.OPEN_STATUSES, Ticket.Status.RESOLVED)
     if is_open is True:
         tickets = tickets.filter(status__in=active)
@@ -59,10 +64,7 @@ def request_list(*, customer: Customer, is_open: bool | None = None) -> QuerySet
 
 
 def request_get(*, customer: Customer, ticket_id: int) -> Ticket:
-    ticket = Ticket.objects.filter(customer=customer, pk=ticket_id).select_related("unit", "project").first()
-    if ticket is None:
-        raise Http404
-    return ticket
+    return one_or_404(_customer_tickets(customer).select_related("unit", "project"), pk=ticket_id)
 
 
 def request_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:

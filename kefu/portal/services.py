@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -153,8 +155,10 @@ def link_use(*, token: str) -> PortalLink:
         if not spent:
             raise LinkUsed
     else:
-        PortalLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=now)
-        PortalLink.objects.filter(pk=link.pk).update(use_count=link.use_count + 1)
+        # One statement, so that clicks at the same moment are all counted.
+        PortalLink.objects.filter(pk=link.pk).update(
+            used_at=Coalesce("used_at", Value(now)), use_count=F("use_count") + 1
+        )
     return link
 
 

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 
 from kefu.core.errors import KefuError
 from kefu.portal import selectors
-from kefu.portal.auth import portal_login_required
+from kefu.portal.auth import PortalRequest, portal_login_required
 from kefu.surveys import selectors as survey_selectors
 from kefu.surveys import services as survey_services
 from kefu.surveys.models import Invitation, Question
@@ -47,8 +47,8 @@ def _first_unanswered(screens: list[survey_selectors.Screen]) -> int:
 
 
 @portal_login_required
-def survey(request: HttpRequest, invitation_id: int) -> HttpResponseBase:
-    customer = request.customer  # type: ignore[attr-defined]
+def survey(request: PortalRequest, invitation_id: int) -> HttpResponseBase:
+    customer = request.customer
     invitation = survey_selectors.invitation_for_customer(customer_id=customer.pk, invitation_id=invitation_id)
     if selectors.survey_is_submitted(invitation=invitation):
         return TemplateResponse(request, "portal/survey_thanks.html", {"invitation": invitation})

@@ -17,6 +17,7 @@ from kefu.accounts.services import client_ip
 from kefu.core.errors import InvalidInput, KefuError
 from kefu.portal import selectors, services, wechat
 from kefu.portal.auth import (
+    PortalRequest,
     current_session,
     no_referrer,
     portal_login_required,
@@ -192,8 +193,8 @@ def _wechat_pending(request: HttpRequest) -> wechat.WechatIdentity | None:
 
 
 @portal_login_required
-def home(request: HttpRequest) -> HttpResponseBase:
-    customer = request.customer  # type: ignore[attr-defined]
+def home(request: PortalRequest) -> HttpResponseBase:
+    customer = request.customer
     context = {
         "customer": customer,
         "households": selectors.household_list(customer=customer),

@@ -19,11 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from kefu.core.scoping import ancestor_ids
+from kefu.core.texts import stored_text
 from kefu.customers.services import timeline_record_many
 from kefu.orgs.models import Membership
 from kefu.tickets import clock, messages, routing
 from kefu.tickets.models import Team, Ticket, TicketEvent
-from kefu.tickets.services import TIMELINE_PREFIX, stored_text
+from kefu.tickets.services import TIMELINE_PREFIX
 
 logger = logging.getLogger(__name__)
 

@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kefu.core.errors import InvalidInput
+from kefu.core.texts import stored_text
 from kefu.orgs.models import Membership
 from kefu.standards.sla import due_at as business_due_at
 from kefu.tickets import clock
 from kefu.tickets.models import Ticket, TicketEvent
-from kefu.tickets.services import _event, stored_text, ticket_create
+from kefu.tickets.services import _event, ticket_create
 
 DEFAULT_WARN_PERCENT = 80
 
