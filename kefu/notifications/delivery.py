@@ -20,7 +20,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,14 +60,13 @@ class DeliveryStats:
     deferred: int = 0
     dead: int = 0
     interrupted: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: DeliveryStats) -> None:
         for name in ("claimed", "sent", "failed", "retrying", "deferred", "dead", "interrupted"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict[str, int]:
-        return {k: v for k, v in self.__dict__.items() if k != "outcomes"}
+        return dict(self.__dict__)
 
 
 def _skip_locked(queryset):  # type: ignore[no-untyped-def]
@@ -309,7 +308,6 @@ def deliver_batch(
         started = time.monotonic()
         until = _quiet_until(message, now)
         if until is not None:
-            verdict = _Verdict(Result.DEFERRED, "policy.quiet_hours", "quiet hours", retry_at=until)
             with transaction.atomic():
                 OutboxMessage.objects.filter(pk=message.pk, lease_owner=worker).update(
                     status=Status.HELD,

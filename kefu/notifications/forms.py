@@ -130,9 +130,6 @@ class ChannelConfigForm(StyledForm):
     def cleared(self) -> list[str]:
         return [name for name in self.secret_names if self.cleaned_data.get(f"{name}__clear")]
 
-    def secret_is_stored(self, name: str) -> bool:
-        return name in self.stored_secrets
-
 
 class ChannelTestForm(StyledForm):
     address = forms.CharField(

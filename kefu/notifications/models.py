@@ -47,11 +47,6 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-# States a worker may pick up once they are due.
-DUE_STATES = (Status.PENDING, Status.HELD)
-FINAL_STATES = (Status.SENT, Status.DELIVERED, Status.FAILED, Status.DEAD, Status.SUPPRESSED, Status.CANCELLED)
-
-
 class OutboxMessage(OrgOwnedModel):
     """One message to one recipient on one channel. The organisation is the unit whose channel
     configuration, templates and policy apply (e.g. the ticket's unit)."""
@@ -148,10 +143,6 @@ class OutboxMessage(OrgOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} · {self.event} · {self.recipient_name}"
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in FINAL_STATES
 
 
 class DeliveryAttempt(models.Model):

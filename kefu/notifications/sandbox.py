@@ -18,9 +18,6 @@ from kefu.notifications.fakes.aliyun_sms import (
     TEMPLATE_PARAMS,
     FakeAliyunSms,
 )
-from kefu.notifications.fakes.smtp import FakeSmtp
-from kefu.notifications.fakes.webhook import FakeWebhookReceiver
-from kefu.notifications.fakes.wechat import FakeWechat, FakeWecom
 
 HOST = "127.0.0.1"
 PORTS = {"sms": 18101, "wechat": 18102, "wecom": 18103, "email": 18104, "webhook": 18105}
@@ -65,6 +62,12 @@ def channel_values(ports: dict[str, int] | None = None) -> dict[str, tuple[dict[
 
 def start(ports: dict[str, int] | None = None) -> list[Any]:
     """Start every fake on its fixed port; returns them (call .stop() on each)."""
+    # Imported here: the SMTP fake needs aiosmtpd (a development package), and seed_demo reads
+    # only the settings above.
+    from kefu.notifications.fakes.smtp import FakeSmtp
+    from kefu.notifications.fakes.webhook import FakeWebhookReceiver
+    from kefu.notifications.fakes.wechat import FakeWechat, FakeWecom
+
     ports = ports or PORTS
     sms = FakeAliyunSms(templates=SMS_TEMPLATES)
     sms._port = ports["sms"]

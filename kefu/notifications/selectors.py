@@ -270,7 +270,12 @@ def template_cell(*, viewer: Membership, unit: OrgUnit, event: str, channel: str
     rows = [
         r for r in _ancestor_rows(MessageTemplate, unit, event=event, channel=channel) if r.organisation_id != unit.pk
     ]
-    own = visible(MessageTemplate, viewer).filter(organisation=unit, event=event, channel=channel).first()
+    own = (
+        visible(MessageTemplate, viewer)
+        .filter(organisation=unit, event=event, channel=channel)
+        .select_related("updated_by__membership")
+        .first()
+    )
     _own, inherited = _by_unit([r for r in rows if r.is_active], unit)
     return TemplateCell(spec, channel, own, inherited, channel in spec.texts)
 
@@ -312,10 +317,6 @@ class RouteState:
     def source(self) -> OrgUnit | None:
         row = self.own or self.inherited
         return row.organisation if row is not None else None
-
-    @property
-    def channel_labels(self) -> list[Any]:
-        return [Channel(c).label for c in self.channels]
 
 
 def route_overview(*, viewer: Membership, unit: OrgUnit | None = None) -> list[RouteState]:

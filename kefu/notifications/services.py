@@ -21,7 +21,9 @@ from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from kefu.core.errors import InvalidInput
 from kefu.core.texts import stored_text
+from kefu.customers.identity import normalise_mobile
 from kefu.customers.models import ContactMethod, Customer
 from kefu.customers.services import has_consent
 from kefu.notifications import configuration, events, policy
@@ -123,10 +125,14 @@ def _address(recipient: Recipient, channel: str, contacts: list[ContactMethod] |
 
 
 def _e164(mobile: str) -> str:
-    digits = "".join(ch for ch in mobile if ch.isdigit())
-    if len(digits) == 11 and digits.startswith("1"):
-        return "86" + digits
-    return digits
+    """A staff member's mobile as the ledger stores customers' ("8613812345678"); a number that
+    is not a mobile is no address, so the next channel is tried."""
+    if not mobile:
+        return ""
+    try:
+        return normalise_mobile(mobile)
+    except InvalidInput:
+        return ""
 
 
 def render_for(*, unit: OrgUnit, event: events.Event, channel: str, context: dict[str, Any]) -> Rendered:

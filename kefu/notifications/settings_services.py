@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.core.errors import Conflict, InvalidInput
-from kefu.core.permissions import ensure_can, in_scope
+from kefu.core.permissions import ensure_can
+from kefu.core.scoping import visible
 from kefu.customers.identity import normalise_mobile
 from kefu.notifications import configuration, delivery, events
 from kefu.notifications.channels import adapter_class
@@ -619,7 +620,8 @@ def message_retry_many(*, actor: Membership, message_ids: Iterable[int]) -> int:
     ensure_can(actor, MANAGE)
     ids = list(message_ids)[:RETRY_MANY_LIMIT]
     messages = (
-        OutboxMessage.objects.select_for_update()
+        visible(OutboxMessage, actor)
+        .select_for_update(of=("self",))
         .select_related("organisation")
         .filter(pk__in=ids, status__in=RETRYABLE)
         .order_by("pk")
@@ -627,8 +629,6 @@ def message_retry_many(*, actor: Membership, message_ids: Iterable[int]) -> int:
     now = timezone.now()
     retried: list[int] = []
     for message in messages:
-        if not in_scope(actor, message.organisation):
-            continue
         try:
             _retry(message, now=now)
         except (InvalidInput, Conflict):
