@@ -333,7 +333,7 @@ def notify(
     membership: Membership | None = None,
     endpoint: bool = False,
     url: str = "",
-    channels: Sequence[str] | None = None,
+    prefer: str | None = None,
     now: datetime | None = None,
 ) -> NotifyResult:
     """Ask for `event` to reach one recipient: a customer, a staff member or the unit's
@@ -349,8 +349,10 @@ def notify(
         membership=membership,
     )
     enabled, route = configuration.route_for(organisation, spec)
-    if channels is not None:
-        route = tuple(c for c in channels if c in spec.channels)
+    if prefer in route:
+        # The channel the caller knows the recipient is on goes first; the unit's route, which an
+        # administrator may have narrowed, still decides which channels there are.
+        route = (prefer, *(c for c in route if c != prefer))
     keys = [
         idempotency_key(organisation=organisation, source_key=source_key, recipient=recipient, channel=c)
         for c in spec.channels

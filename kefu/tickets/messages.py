@@ -74,17 +74,13 @@ def reply_sent(*, ticket: Ticket, event: TicketEvent, channel: str, actor: Membe
     """A reply given by message reaches the customer; one given by phone or in person does not."""
     if channel not in REPLY_CHANNELS:
         return
-    first = REPLY_CHANNELS[channel]
-    order = None
-    if first is not None:
-        order = [first] + [c for c in (MessageChannel.WECHAT, MessageChannel.SMS, MessageChannel.EMAIL) if c != first]
     notify(
         event="ticket.reply",
         organisation=ticket.organisation,
         source_key=f"ticket:{ticket.pk}:event:{event.pk}",
         customer=ticket.customer,
         context={**_customer_context(ticket), "reply": event.body, "agent_name": actor.name},
-        channels=order,
+        prefer=REPLY_CHANNELS[channel],
     )
 
 

@@ -174,7 +174,7 @@ def test_urgent_staff_messages_ignore_quiet_hours(city, agent):
         source_key="k",
         membership=agent,
         context=context,
-        channels=["wecom"],
+        prefer="wecom",
         now=NIGHT,
     ).messages
     assert message.status == Status.PENDING and message.next_attempt_at == NIGHT

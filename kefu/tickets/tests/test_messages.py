@@ -108,3 +108,14 @@ def test_a_reply_carries_a_signed_link_to_the_request_on_the_portal(client, city
         assert "/m/l/" in link
         opened = client.get(urlsplit(link).path)
     assert opened.status_code == 302 and opened["Location"].endswith(f"/m/requests/{ticket.pk}/")
+
+
+def test_a_reply_by_sms_keeps_to_the_route_the_administrator_set(city, agent, sms):
+    from kefu.notifications.models import EventRoute
+
+    EventRoute.objects.create(organisation=city, event="ticket.reply", channels=["wechat", "email"])
+    ticket = TicketFactory(actor=agent)
+    with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH)):
+        ticket_reply(actor=agent, ticket=ticket, body="明天上午上门。", channel="sms")
+    assert OutboxMessage.objects.filter(event="ticket.reply").exists()
+    assert not OutboxMessage.objects.filter(event="ticket.reply", channel="sms").exists()
