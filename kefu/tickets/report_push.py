@@ -15,24 +15,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from kefu.core.permissions import can, in_scope
 from kefu.notifications.models import OutboxMessage
 from kefu.notifications.services import notify
 from kefu.orgs.models import Membership, OrgUnit
-from kefu.tickets.reports import daily_summary, default_report_day, zone_of
+from kefu.tickets.reports import REPORT, daily_summary, default_report_day, zone_of
 
 PUSH_AFTER = time(8, 30)
 REPORTING_KINDS = (OrgUnit.Kind.GROUP, OrgUnit.Kind.CITY_COMPANY, OrgUnit.Kind.PROJECT_TEAM)
 
 
 def _recipients(unit: OrgUnit) -> list[Membership]:
+    """The unit's supervisors and its head, those of them who may read the report of the unit."""
     members = list(
         Membership.objects.filter(unit=unit, role_grants__role="supervisor", user__is_active=True)
         .select_related("user", "unit")
+        .prefetch_related("role_grants")
         .distinct()
     )
     if unit.head_id and all(m.pk != unit.head_id for m in members):
-        members.append(Membership.objects.select_related("user", "unit").get(pk=unit.head_id))
-    return members
+        members.append(
+            Membership.objects.select_related("user", "unit").prefetch_related("role_grants").get(pk=unit.head_id)
+        )
+    return [m for m in members if can(m, REPORT) and in_scope(m, unit)]
 
 
 def daily_report_push(*, now: datetime | None = None) -> int:
@@ -47,10 +52,12 @@ def daily_report_push(*, now: datetime | None = None) -> int:
         source_key = f"daily-report:{unit.pk}:{day.isoformat()}"
         done = set(OutboxMessage.objects.filter(source_key=source_key).values_list("membership_id", flat=True))
         link = settings.KEFU_BASE_URL + reverse("tickets:daily_report") + "?" + urlencode({"unit": unit.pk, "day": day})
-        for member in _recipients(unit):
-            if member.pk in done:
-                continue
-            summary = daily_summary(viewer=member, unit=unit, day=day, now=now)
+        recipients = [m for m in _recipients(unit) if m.pk not in done]
+        if not recipients:
+            continue
+        # The same figures for everyone: each recipient sees the whole unit.
+        summary = daily_summary(viewer=recipients[0], unit=unit, day=day, now=now)
+        for member in recipients:
             with transaction.atomic():
                 notify(
                     event="report.daily_complaints",

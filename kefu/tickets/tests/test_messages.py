@@ -119,3 +119,14 @@ def test_a_reply_by_sms_keeps_to_the_route_the_administrator_set(city, agent, sm
         ticket_reply(actor=agent, ticket=ticket, body="明天上午上门。", channel="sms")
     assert OutboxMessage.objects.filter(event="ticket.reply").exists()
     assert not OutboxMessage.objects.filter(event="ticket.reply", channel="sms").exists()
+
+
+def test_a_head_who_may_not_read_reports_gets_none_and_stops_nothing(city, other_city, agent, make_staff):
+    from kefu.orgs.models import OrgUnit
+
+    head = make_staff(city, Role.AGENT, name="负责人")
+    OrgUnit.objects.filter(pk=city.pk).update(head=head)
+    elsewhere = make_staff(other_city, Role.SUPERVISOR, name="成都主管")
+    with time_machine.travel(datetime(2026, 11, 23, 8, 45, tzinfo=SH), tick=False):
+        assert daily_report_push() == 1
+    assert InAppNotification.objects.get(event="report.daily_complaints").membership == elsewhere
