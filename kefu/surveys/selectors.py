@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
+    DateField,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
@@ -23,8 +25,8 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from kefu.core.scoping import Viewer, ancestor_ids, one_or_404, visible
@@ -269,6 +271,21 @@ class TrendPoint:
     nps: Decimal | None
 
 
+def _month_of(field: str, first: datetime, last: datetime, zone: ZoneInfo) -> Case:
+    """The month (its first day, in `zone`) of `field`, as range comparisons on the stored
+    timestamps. TruncMonth with a time zone converts every row in the database (on SQLite, a
+    Python call per row); comparing against the months' bounds uses the column as it is."""
+    start = first.astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = last.astimezone(zone)
+    cases = []
+    while start <= end:
+        following = (start + timedelta(days=32)).replace(day=1)
+        bounds = {f"{field}__gte": start, f"{field}__lt": following}
+        cases.append(When(**bounds, then=Value(start.date())))
+        start = following
+    return Case(*cases, output_field=DateField())
+
+
 def monthly_trend(
     viewer: Viewer,
     *,
@@ -281,12 +298,18 @@ def monthly_trend(
     """Per month (in the viewer's unit's zone) and question group (P, F, A; CSAT; NPS; S): the
     average score, the average importance for experience points, and the NPS."""
     zone = ZoneInfo(viewer.unit.timezone)
+    answers = _submitted_answers(
+        viewer, kind=kind, since=since, until=until, evaluated_id=evaluated_id, project_id=project_id
+    ).filter(question__type=TREND_TYPES[kind], score__isnull=False)
+    if since is not None and until is not None:
+        span = {"first": since, "last": until - timedelta(microseconds=1)}
+    else:
+        # The months to bucket into come from the data when the range is open.
+        span = answers.aggregate(first=Min("response__submitted_at"), last=Max("response__submitted_at"))
+        if span["first"] is None:
+            return []
     rows = (
-        _submitted_answers(
-            viewer, kind=kind, since=since, until=until, evaluated_id=evaluated_id, project_id=project_id
-        )
-        .filter(question__type=TREND_TYPES[kind], score__isnull=False)
-        .annotate(month=TruncMonth("response__submitted_at", tzinfo=zone))
+        answers.annotate(month=_month_of("response__submitted_at", span["first"], span["last"], zone))
         .values("month", "question__group")
         .annotate(
             count=Count("pk"),
