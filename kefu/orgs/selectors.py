@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from kefu.core.scoping import one_or_404, visible
+from kefu.core.roles import Role
+from kefu.core.scoping import ancestor_ids, one_or_404, visible
 from kefu.orgs.models import Membership, OrgUnit
 
 if TYPE_CHECKING:
@@ -123,3 +124,29 @@ def staff_get(*, viewer: Membership, membership_id: int) -> Membership:
         visible(Membership, viewer).select_related("unit", "user").prefetch_related("role_grants"),
         pk=membership_id,
     )
+
+
+def supervisor_of(*, member: Membership | None, unit: OrgUnit) -> Membership | None:
+    """Who a member answers to: a supervisor of the nearest unit at or above the member's (or
+    `unit`, when there is no member) that has one, never the member themselves; else the
+    nearest unit head. Interventions and late commission nodes go to them."""
+    start = member.unit if member is not None else unit
+    ids = ancestor_ids(start)
+    members = list(
+        Membership.objects.filter(unit_id__in=ids, role_grants__role=Role.SUPERVISOR, user__is_active=True)
+        .exclude(pk=member.pk if member is not None else None)
+        .select_related("unit")
+        .distinct()
+        .order_by("pk")
+    )
+    if members:
+        deepest = max(m.unit.depth for m in members)
+        return next(m for m in members if m.unit.depth == deepest)
+    heads = (
+        OrgUnit.objects.filter(pk__in=ids, head__isnull=False, head__user__is_active=True)
+        .exclude(head=member.pk if member is not None else None)
+        .select_related("head")
+        .order_by("-depth")
+    )
+    first = heads.first()
+    return first.head if first is not None else None

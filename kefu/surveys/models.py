@@ -206,6 +206,8 @@ class Invitation(OrgOwnedModel):
         related_name="invitations",
     )
     subject = models.CharField(_("what is evaluated"), max_length=200)
+    # The question codes this invitation asks (a commission node's aspects); empty asks them all.
+    codes = models.JSONField(_("questions asked"), default=list, blank=True)
     context = models.JSONField(_("context"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     send_at = models.DateTimeField(_("send at"))

@@ -429,6 +429,8 @@ def survey_screens(invitation: Invitation) -> list[Screen]:
     answers = {a.question_id: a for a in Answer.objects.filter(response__invitation=invitation)}
     screens: list[Screen] = []
     for question in invitation.version.questions.all():
+        if invitation.codes and question.code not in invitation.codes:
+            continue
         if not screens or screens[-1].group != question.group:
             screens.append(Screen(group=question.group, title=question.group_title, questions=[]))
         screens[-1].questions.append((question, answers.get(question.pk)))

@@ -27,7 +27,6 @@ from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.core.errors import InvalidInput
 from kefu.core.permissions import ensure_can
-from kefu.core.roles import Role
 from kefu.core.scoping import ancestor_ids
 from kefu.core.texts import stored_text
 from kefu.customers.models import Consent, Customer
@@ -35,6 +34,7 @@ from kefu.customers.services import has_consent, timeline_record
 from kefu.notifications.models import Status as MessageStatus
 from kefu.notifications.services import notify
 from kefu.orgs.models import Membership, OrgUnit
+from kefu.orgs.selectors import supervisor_of
 from kefu.portal import links
 from kefu.properties.models import Project
 from kefu.standards.selectors import calendar_for
@@ -447,12 +447,20 @@ def invite(
     project: Project | None = None,
     delay: timedelta = timedelta(0),
     trigger: SurveyTrigger | None = None,
+    codes: list[str] | None = None,
     now: datetime | None = None,
 ) -> Invitation:
     """Ask `customer` about one event occurrence (`source_key`). Asking again about the same
     occurrence returns the first invitation. A customer who may not be asked gets a skipped
-    invitation with its reason; one due now is sent at once, a delayed one by the periodic sender."""
+    invitation with its reason; one due now is sent at once, a delayed one by the periodic sender.
+    `codes` narrows the survey to some of its questions (a commission node's aspects)."""
     now = now or timezone.now()
+    version = current_version(template)
+    if codes:
+        known = set(version.questions.values_list("code", flat=True))
+        unknown = [code for code in codes if code not in known]
+        if unknown:
+            raise UnknownQuestion(code=unknown[0], field="codes")
     source_key = source_key[:120]
     found = Invitation.objects.filter(customer=customer, source_key=source_key).first()
     if found is not None:
@@ -468,9 +476,10 @@ def invite(
     )
     invitation = Invitation(
         organisation=organisation,
-        version=current_version(template),
+        version=version,
         customer=customer,
         source_key=source_key,
+        codes=list(codes or []),
         evaluated=evaluated,
         project=project,
         trigger=trigger,
@@ -721,6 +730,11 @@ def _stored(answer: Answer | None) -> dict[str, Any]:
     return {field: getattr(answer, field) for field in ANSWER_FIELDS}
 
 
+def asks(invitation: Invitation, code: str) -> bool:
+    """Whether the invitation asks this question: all of its version's, or the codes it names."""
+    return not invitation.codes or code in invitation.codes
+
+
 @transaction.atomic
 def answer(
     *,
@@ -740,7 +754,7 @@ def answer(
     )
     if invitation.status in (Status.SCHEDULED, Status.SKIPPED):
         raise SurveyNotOpen()
-    questions = {q.code: q for q in invitation.version.questions.all()}
+    questions = {q.code: q for q in invitation.version.questions.all() if asks(invitation, q.code)}
     cleaned: dict[str, dict[str, Any]] = {}
     for code, raw in answers.items():
         question = questions.get(str(code))
@@ -840,31 +854,6 @@ def low_scores(*, template: SurveyTemplate, answers: list[Answer]) -> list[dict[
     return found
 
 
-def _supervisor_of(*, evaluated: Membership | None, unit: OrgUnit) -> Membership | None:
-    """The supervisor of the nearest unit at or above the evaluated member's (or the survey's)
-    unit that has one, never the member themselves; else the nearest unit head."""
-    start = evaluated.unit if evaluated is not None else unit
-    ids = ancestor_ids(start)
-    members = list(
-        Membership.objects.filter(unit_id__in=ids, role_grants__role=Role.SUPERVISOR, user__is_active=True)
-        .exclude(pk=evaluated.pk if evaluated is not None else None)
-        .select_related("unit")
-        .distinct()
-        .order_by("pk")
-    )
-    if members:
-        deepest = max(m.unit.depth for m in members)
-        return next(m for m in members if m.unit.depth == deepest)
-    heads = (
-        OrgUnit.objects.filter(pk__in=ids, head__isnull=False, head__user__is_active=True)
-        .exclude(head=evaluated.pk if evaluated is not None else None)
-        .select_related("head")
-        .order_by("-depth")
-    )
-    first = heads.first()
-    return first.head if first is not None else None
-
-
 def _working_day(schedule: Schedule) -> timedelta:
     """The working time of the schedule's longest day: "2 working days" is twice that, counted
     on the unit's calendar, so Friday 10:00 plus two days is Tuesday 10:00."""
@@ -911,7 +900,7 @@ def open_intervention_if_needed(*, response: Response, now: datetime | None = No
         return None
     unit = invitation.organisation
     evaluated = invitation.evaluated
-    assignee = _supervisor_of(evaluated=evaluated, unit=unit)
+    assignee = supervisor_of(member=evaluated, unit=unit)
     reason_text = "；".join(
         stored_text(
             gettext_noop("%(code)s %(text)s: %(score)s (%(label)s)"), **{k: item[k] for k in item if k != "rule"}

@@ -15,6 +15,7 @@ from kefu.surveys.errors import (
     UnknownQuestion,
 )
 from kefu.surveys.models import Answer, Invitation, Response, SurveyTemplate
+from kefu.surveys.selectors import survey_screens
 from kefu.surveys.services import answer, invite, mark_opened
 from kefu.surveys.tests.factories import all_scores, builtin, customer_who_agrees, sent_invitation
 
@@ -181,3 +182,39 @@ def test_mark_opened_records_the_first_opening_only(city):
 
     invitation.refresh_from_db()
     assert (invitation.status, invitation.opened_at) == (Invitation.Status.OPENED, NOW + timedelta(minutes=5))
+
+
+def test_invite_with_codes_asks_only_those_questions(city):
+    template = builtin(city, SurveyTemplate.Kind.THREE_PRO)
+    invitation = invite(
+        template=template,
+        customer=customer_who_agrees(city),
+        source_key="commission:1:node:1",
+        organisation=city,
+        subject="现场查勘",
+        codes=["P1", "A2"],
+        now=NOW,
+    )
+    asked = [q.code for screen in survey_screens(invitation) for q, _ in screen.questions]
+    assert asked == ["P1", "A2"]
+    with pytest.raises(UnknownQuestion):
+        answer(invitation=invitation, answers={"F1": {"score": 5}}, submit=False, now=NOW)
+
+    answer(invitation=invitation, answers={"P1": {"score": 5}, "A2": {"score": 4}}, submit=True, now=NOW)
+
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.ANSWERED
+
+
+def test_invite_rejects_a_code_the_survey_does_not_have(city):
+    with pytest.raises(UnknownQuestion):
+        invite(
+            template=builtin(city, SurveyTemplate.Kind.THREE_PRO),
+            customer=customer_who_agrees(city),
+            source_key="commission:1:node:2",
+            organisation=city,
+            subject="现场查勘",
+            codes=["Z9"],
+            now=NOW,
+        )
+    assert not Invitation.objects.exists()
