@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -27,6 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from kefu.core.scoping import Viewer, ancestor_ids, one_or_404, visible
@@ -273,8 +275,8 @@ class TrendPoint:
 
 def _month_of(field: str, first: datetime, last: datetime, zone: ZoneInfo) -> Case:
     """The month (its first day, in `zone`) of `field`, as range comparisons on the stored
-    timestamps. TruncMonth with a time zone converts every row in the database (on SQLite, a
-    Python call per row); comparing against the months' bounds uses the column as it is."""
+    timestamps. On SQLite, TruncMonth with a time zone is a Python call per row; comparing
+    against the months' bounds uses the column as it is."""
     start = first.astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = last.astimezone(zone)
     cases = []
@@ -301,15 +303,21 @@ def monthly_trend(
     answers = _submitted_answers(
         viewer, kind=kind, since=since, until=until, evaluated_id=evaluated_id, project_id=project_id
     ).filter(question__type=TREND_TYPES[kind], score__isnull=False)
-    if since is not None and until is not None:
-        span = {"first": since, "last": until - timedelta(microseconds=1)}
+    month: Case | TruncMonth
+    if connection.vendor != "sqlite":
+        # PostgreSQL converts and truncates in the database at little cost.
+        month = TruncMonth("response__submitted_at", tzinfo=zone)
     else:
-        # The months to bucket into come from the data when the range is open.
-        span = answers.aggregate(first=Min("response__submitted_at"), last=Max("response__submitted_at"))
-        if span["first"] is None:
-            return []
+        if since is not None and until is not None:
+            span = {"first": since, "last": until - timedelta(microseconds=1)}
+        else:
+            # The months to bucket into come from the data when the range is open.
+            span = answers.aggregate(first=Min("response__submitted_at"), last=Max("response__submitted_at"))
+            if span["first"] is None:
+                return []
+        month = _month_of("response__submitted_at", span["first"], span["last"], zone)
     rows = (
-        answers.annotate(month=_month_of("response__submitted_at", span["first"], span["last"], zone))
+        answers.annotate(month=month)
         .values("month", "question__group")
         .annotate(
             count=Count("pk"),

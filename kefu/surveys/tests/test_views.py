@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.messages import ERROR, SUCCESS, get_messages
+from django.db import connection
 from django.urls import reverse
 from django.utils.translation import gettext
 
@@ -469,8 +470,8 @@ def test_results_query_count_does_not_grow_with_rows(results_world, supervisor, 
     client = client_for(supervisor)
     client.get(reverse("surveys:results"))
 
-    # An open range asks the data for its first and last month once; a closed one does not.
-    with django_assert_num_queries(10):
+    # On SQLite an open range asks the data for its first and last month once; a closed one does not.
+    with django_assert_num_queries(10 if connection.vendor == "sqlite" else 9):
         response = client.get(reverse("surveys:results"), {"by": "team"})
     assert len(response.context["rows"]) == 1
 
