@@ -23,6 +23,7 @@ urlpatterns = [
     path("tickets/", include("kefu.tickets.urls")),
     path("notifications/", include("kefu.notifications.urls")),
     path("surveys/", include("kefu.surveys.urls")),
+    path("commissions/", include("kefu.engagements.urls")),
     # The customer portal: phones, signed links, SMS codes and WeChat sign-in.
     path("m/", include("kefu.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

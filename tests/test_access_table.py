@@ -18,6 +18,7 @@ from kefu.core.roles import Role
 from kefu.customers.models import Consent, ContactPerson, CustomerImport, Grade, GradeRule, Tag
 from kefu.customers.services import consent_grant, household_add
 from kefu.customers.tests.factories import CustomerFactory
+from kefu.engagements.tests import world as engagements_world
 from kefu.notifications.tests import world as notifications_world
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.orgs.tests.factories import MembershipFactory, OrgUnitFactory
@@ -92,6 +93,7 @@ def world(group: OrgUnit, city: OrgUnit, other_city: OrgUnit) -> World:
     objects |= notifications_world.access_objects(city, **context)
     objects |= portal_world.access_objects(city, **context)
     objects |= surveys_world.access_objects(city, **context)
+    objects |= engagements_world.access_objects(city, **context)
     return World(home=city, staff=staff, outsider=outsider, objects=objects)
 
 

@@ -20,6 +20,7 @@ from kefu.core.roles import Role
 from kefu.customers.models import Consent
 from kefu.customers.services import consent_grant, household_add
 from kefu.customers.tests.factories import CustomerFactory
+from kefu.engagements.tests import world as engagements_world
 from kefu.notifications.tests import world as notifications_world
 from kefu.orgs.tests.factories import MembershipFactory
 from kefu.portal.tests import world as portal_world
@@ -72,6 +73,7 @@ def api_headers(city, other_city) -> dict[str, str]:
     notifications_world.api_seed(city, **context)
     portal_world.api_seed(city, **context)
     surveys_world.api_seed(city, **context)
+    engagements_world.api_seed(city, **context)
     return {"Authorization": f"Bearer {Token.objects.create(user=admin.user).key}"}
 
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kefu.tickets",
     "kefu.notifications",
     "kefu.surveys",
+    "kefu.engagements",
     "kefu.portal",
     "kefu.workbench",
 ]

@@ -29,4 +29,6 @@ KEFU_SCHEDULE = [
     ("tickets.sla_scan", "kefu.tickets.tasks.sla_scan_task", env.int("KEFU_SLA_SCAN_SECONDS", default=60)),
     ("tickets.daily_report_push", "kefu.tickets.tasks.daily_report_push_task", 900),
     ("surveys.send_due_invitations", "kefu.surveys.tasks.send_due_invitations_task", 60),
+    ("engagements.scan_late_nodes", "kefu.engagements.tasks.scan_late_nodes_task", 900),
+    ("engagements.remind_due_tasks", "kefu.engagements.tasks.remind_due_tasks_task", 3600),
 ]

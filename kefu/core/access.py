@@ -31,6 +31,7 @@ def _load() -> dict[str, Rule]:
     from kefu.accounts.access import ACCESS as ACCOUNTS
     from kefu.audit.access import ACCESS as AUDIT
     from kefu.customers.access import ACCESS as CUSTOMERS
+    from kefu.engagements.access import ACCESS as ENGAGEMENTS
     from kefu.notifications.access import ACCESS as NOTIFICATIONS
     from kefu.orgs.access import ACCESS as ORGS
     from kefu.portal.access import ACCESS as PORTAL
@@ -51,6 +52,7 @@ def _load() -> dict[str, Rule]:
         TICKETS,
         NOTIFICATIONS,
         SURVEYS,
+        ENGAGEMENTS,
         PORTAL,
         AUDIT,
         WORKBENCH,

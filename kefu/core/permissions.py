@@ -44,6 +44,15 @@ ACTIONS: dict[str, frozenset[str]] = {
     "surveys.view": ALL_ROLES - {Role.CONTRACTOR},
     "surveys.manage": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "surveys.intervene": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "engagements.view": frozenset({Role.ENGAGEMENT_MANAGER, Role.SUPERVISOR, Role.EXECUTIVE, Role.ADMIN}),
+    # Create commissions and run their nodes (a manager or member of the commission, or a
+    # supervisor/administrator of its unit, as the services decide).
+    "engagements.work": frozenset({Role.ENGAGEMENT_MANAGER, Role.SUPERVISOR, Role.ADMIN}),
+    "engagements.supervise": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "engagements.manage_types": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "engagements.report": frozenset({Role.ENGAGEMENT_MANAGER, Role.SUPERVISOR, Role.EXECUTIVE, Role.ADMIN}),
+    # The scorecard's weights for appraisal.
+    "engagements.appraise": frozenset({Role.ADMIN}),
 }
 
 

@@ -299,6 +299,136 @@ PORTAL_CODE = _register(
     )
 )
 
+_COMMISSION_VARS = {
+    "customer_name": (_("Customer name"), "王总"),
+    "commission_number": (_("Commission number"), "WT202611230001"),
+    "commission_title": (_("Commission"), "前海湾地块可行性研究"),
+    "node_name": (_("Node"), "现场查勘"),
+    "link": (_("Link"), "https://kefu.example.com/m/l/Xq3v9KpT2mWcR8yLbN4sHd7fJ6gA1eZu/"),
+}
+_STAFF_COMMISSION_VARS = {
+    "commission_number": (_("Commission number"), "WT202611230001"),
+    "commission_title": (_("Commission"), "前海湾地块可行性研究"),
+    "customer_name": (_("Client"), "华润置地"),
+    "node_name": (_("Node"), "现场查勘"),
+    "link": (_("Link"), "https://kefu.example.com/commissions/7/"),
+}
+
+COMMISSION_NODE_REACHED = _register(
+    Event(
+        key="commission.node_reached",
+        label=_("A commission node is reached"),
+        audience=RecipientType.CUSTOMER,
+        purpose=SERVICE,
+        channels=(Channel.WECHAT, Channel.SMS, Channel.EMAIL),
+        variables={
+            **_COMMISSION_VARS,
+            "message": (_("What the client is told"), "现场查勘已完成，查勘记录已上传。"),
+            "next_node": (_("Next node"), "出具报告初稿"),
+        },
+        texts={
+            Channel.WECHAT: Text("{customer_name}您好，{commission_title}已完成“{node_name}”。{message}进度：{link}"),
+            Channel.SMS: Text("{customer_name}您好，{commission_title}已完成{node_name}，进度详见：{link}"),
+            Channel.EMAIL: Text(
+                "{customer_name}您好：\n\n{commission_title}（{commission_number}）已完成“{node_name}”。\n{message}\n"
+                "下一步：{next_node}\n\n查看进度：{link}",
+                subject="{commission_title}：{node_name}已完成",
+            ),
+        },
+    )
+)
+
+COMMISSION_NODE_LATE = _register(
+    Event(
+        key="commission.node_late",
+        label=_("A commission node is late"),
+        audience=RecipientType.CUSTOMER,
+        purpose=SERVICE,
+        channels=(Channel.WECHAT, Channel.SMS, Channel.EMAIL),
+        variables={**_COMMISSION_VARS, "planned_on": (_("Planned on"), "11月20日")},
+        texts={
+            Channel.WECHAT: Text(
+                "{customer_name}您好，{commission_title}的“{node_name}”原定{planned_on}完成，目前尚在进行，"
+                "项目负责人将与您联系说明。进度：{link}"
+            ),
+            Channel.SMS: Text(
+                "{customer_name}您好，{commission_title}的{node_name}原定{planned_on}完成，尚在进行，进度：{link}"
+            ),
+            Channel.EMAIL: Text(
+                "{customer_name}您好：\n\n{commission_title}（{commission_number}）的“{node_name}”原定{planned_on}"
+                "完成，目前尚在进行，项目负责人将与您联系说明。\n\n查看进度：{link}",
+                subject="{commission_title}：{node_name}延期说明",
+            ),
+        },
+    )
+)
+
+COMMISSION_LATE_ESCALATION = _register(
+    Event(
+        key="commission.late_escalation",
+        label=_("A commission node is late (to the manager and supervisor)"),
+        audience=RecipientType.STAFF,
+        purpose=SERVICE,
+        urgent=True,
+        channels=(Channel.INAPP, Channel.WECOM),
+        variables={**_STAFF_COMMISSION_VARS, "planned_on": (_("Planned on"), "11月20日")},
+        texts={
+            Channel.INAPP: Text(
+                "{customer_name}的委托{commission_number}“{node_name}”原定{planned_on}完成，已逾期。",
+                subject="节点逾期：{commission_title}",
+            ),
+            Channel.WECOM: Text(
+                "{customer_name}的委托{commission_number}“{node_name}”原定{planned_on}完成，已逾期。{link}",
+                subject="节点逾期：{commission_title}",
+            ),
+        },
+    )
+)
+
+COMMISSION_UNREACHABLE = _register(
+    Event(
+        key="commission.unreachable",
+        label=_("A commission's client could not be told"),
+        audience=RecipientType.STAFF,
+        purpose=SERVICE,
+        urgent=True,
+        channels=(Channel.INAPP, Channel.WECOM),
+        variables={**_STAFF_COMMISSION_VARS, "reason": (_("Why"), "客户联系人没有手机号，也未绑定微信")},
+        texts={
+            Channel.INAPP: Text(
+                "委托{commission_number}“{node_name}”的消息未能送达{customer_name}：{reason}。请直接联系客户。",
+                subject="客户未收到节点推送：{commission_title}",
+            ),
+            Channel.WECOM: Text(
+                "委托{commission_number}“{node_name}”的消息未能送达{customer_name}：{reason}。请直接联系客户。{link}",
+                subject="客户未收到节点推送：{commission_title}",
+            ),
+        },
+    )
+)
+
+COMMISSION_TASK_DUE = _register(
+    Event(
+        key="commission.task_due",
+        label=_("A commission follow-up is due"),
+        audience=RecipientType.STAFF,
+        purpose=SERVICE,
+        channels=(Channel.INAPP, Channel.WECOM),
+        variables={
+            **{k: v for k, v in _STAFF_COMMISSION_VARS.items() if k != "node_name"},
+            "task": (_("Task"), "提醒客户办理抵押登记"),
+            "due_on": (_("Due on"), "12月23日"),
+        },
+        texts={
+            Channel.INAPP: Text("{customer_name}的委托{commission_number}：{task}，{due_on}到期。", subject="{task}"),
+            Channel.WECOM: Text(
+                "{customer_name}的委托{commission_number}：{task}，{due_on}到期。{link}", subject="{task}"
+            ),
+        },
+    )
+)
+
+
 CHANNEL_TEST = _register(
     Event(
         key="notifications.test",

@@ -40,6 +40,7 @@ class PortalLink(models.Model):
         HOME = "home", _("Portal home")
         SURVEY = "survey", _("Answer a survey")
         REQUEST = "request", _("Follow a request")
+        COMMISSION = "commission", _("Follow a commission")
 
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
     customer = models.ForeignKey(
