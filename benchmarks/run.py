@@ -54,6 +54,7 @@ def main() -> int:
     from benchmarks import (
         bench_customers,
         bench_customers_import,
+        bench_engagements,
         bench_import,
         bench_outbox,
         bench_surveys,
@@ -72,6 +73,7 @@ def main() -> int:
         "tickets": bench_tickets.run,
         "outbox": bench_outbox.run,
         "surveys": bench_surveys.run,
+        "engagements": bench_engagements.run,
     }
     # `python -m benchmarks.run tickets` runs one suite (its data needs the units and customers
     # suites to have seeded once).

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("kefu.audit.api.urls")),
     path("", include("kefu.standards.api.urls")),
     path("", include("kefu.tickets.api.urls")),
+    path("", include("kefu.engagements.api.urls")),
 ]
 
 urlpatterns = [

@@ -44,5 +44,12 @@ SPECTACULAR_SETTINGS = {
         "RequestKindEnum": "kefu.standards.models.RequestKind",
         "TicketChannelEnum": "kefu.tickets.models.Channel",
         "TicketEventKindEnum": "kefu.tickets.models.TicketEvent.Kind",
+        # Keeps the name the tickets API had before other "status" choice sets joined the schema.
+        "StatusEnum": "kefu.tickets.models.Ticket.Status",
+        "CommissionStatusEnum": "kefu.engagements.models.Commission.Status",
+        "CommissionNodeStatusEnum": "kefu.engagements.models.Node.Status",
+        "CommissionNodeOwnerEnum": "kefu.engagements.models.Owner",
+        "FollowUpKindEnum": "kefu.engagements.models.FollowUpTemplate.Kind",
+        "InvitationStatusEnum": "kefu.surveys.models.Invitation.Status",
     },
 }

@@ -61,6 +61,18 @@ NAVIGATION: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Commissions"),
+        "ti-briefcase",
+        (
+            NavItem(_("Commissions"), "engagements:commission_list", "ti-briefcase"),
+            NavItem(_("New commission"), "engagements:commission_create", "ti-file-plus"),
+            NavItem(_("Follow-up tasks"), "engagements:task_list", "ti-checklist"),
+            NavItem(_("Commission statistics"), "engagements:statistics", "ti-chart-histogram"),
+            NavItem(_("Scorecard"), "engagements:scorecard", "ti-award"),
+            NavItem(_("Commission types"), "engagements:type_list", "ti-template"),
+        ),
+    ),
+    NavSection(
         _("Customers"),
         "ti-users-group",
         (

@@ -36,3 +36,8 @@ class DateInFuture(InvalidInput):
 class TypeInactive(Conflict):
     code = "commission_type_inactive"
     default_message = _("The commission type %(name)s is archived.")
+
+
+class DuplicateClientKey(Conflict):
+    code = "duplicate_client_key"
+    default_message = _("This Idempotency-Key already opened another commission; use a new key for a new one.")

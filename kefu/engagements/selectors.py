@@ -25,6 +25,7 @@ from kefu.engagements.models import (
     FollowUpTask,
     Node,
     PlanChange,
+    Risk,
     ScorecardWeights,
 )
 from kefu.orgs.models import Membership
@@ -132,7 +133,10 @@ def commission_events(commission: Commission, *, limit: int = 100) -> list[Commi
 def commission_evaluations(commission: Commission) -> list[Evaluation]:
     return list(
         commission.evaluations.select_related("node", "invitation__customer", "invitation__response")
-        .prefetch_related("invitation__interventions")
+        .prefetch_related(
+            "invitation__interventions",
+            Prefetch("invitation__response__answers", queryset=Answer.objects.select_related("question")),
+        )
         .order_by("-created_at", "-pk")
     )
 
@@ -141,6 +145,23 @@ def node_get(viewer: Viewer, *, commission_id: int, pk: int) -> Node:
     return one_or_404(
         visible(Node, viewer).select_related("commission__organisation"), commission_id=commission_id, pk=pk
     )
+
+
+def commission_for_client_key(viewer: Viewer, *, client_key: str) -> Commission | None:
+    """The commission an API caller's Idempotency-Key already opened in their unit, if any."""
+    if not client_key:
+        return None
+    return _commissions(viewer).filter(organisation=viewer.unit, client_key=client_key).first()
+
+
+def risk_get(viewer: Viewer, *, commission_id: int, pk: int) -> Risk:
+    return one_or_404(
+        visible(Risk, viewer).select_related("commission__organisation"), commission_id=commission_id, pk=pk
+    )
+
+
+def task_get(viewer: Viewer, *, pk: int) -> FollowUpTask:
+    return one_or_404(visible(FollowUpTask, viewer).select_related("commission__client", "assignee", "done_by"), pk=pk)
 
 
 def my_commissions(viewer: Membership, *, today: date | None = None, limit: int = 10) -> list[Commission]:
@@ -191,6 +212,16 @@ def commission_for_customer(*, customer_id: int, commission_id: int) -> Commissi
             "plan_changes",
         ),
         pk=commission_id,
+    )
+
+
+def shared_deliverable_for_customer(*, customer_id: int, commission_id: int, deliverable_id: int) -> Deliverable:
+    """A deliverable the client may download: shared, of a commission they are a contact of."""
+    return one_or_404(
+        Deliverable.objects.filter(
+            is_shared=True, commission__in=commissions_for_customer(customer_id).filter(pk=commission_id).values("pk")
+        ),
+        pk=deliverable_id,
     )
 
 

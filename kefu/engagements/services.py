@@ -819,6 +819,20 @@ def _evaluate(
         )
         evaluations.append(evaluation)
         if created:
+            timeline_record(
+                customer=commission.client,
+                kind=TIMELINE_PREFIX + "evaluation_sent",
+                summary=stored_text(
+                    gettext_noop("Commission %(number)s: %(contact)s asked to evaluate %(subject)s"),
+                    number=commission.number,
+                    contact=contact.name,
+                    subject=subject,
+                ),
+                actor=actor,
+                target=invitation,
+                data={"aspects": codes, "status": invitation.status, "reason": invitation.skip_reason},
+                occurred_at=now,
+            )
             _event(
                 commission=commission,
                 node=node,

@@ -1,7 +1,608 @@
-"""Staff pages of client commissions (being built)."""
+"""Staff pages of client commissions 委托: the list, opening and editing a commission, its page
+(nodes, deliverables, risks, changes of plan, evaluations, follow-up), the follow-up tasks, the
+commission types and their templates. Selectors read, kefu.engagements.services writes; the
+reports live in kefu.engagements.report_views."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+
+from kefu.core.errors import Forbidden, KefuError
+from kefu.core.pages import add_service_error, valid_filters
+from kefu.core.permissions import can
+from kefu.core.scoping import one_or_404
+from kefu.customers import selectors as customer_selectors
+from kefu.customers.models import Customer
+from kefu.engagements import selectors, services
+from kefu.engagements.forms import (
+    CancelForm,
+    CommissionFilterForm,
+    CommissionForm,
+    DeliverableForm,
+    NodeCompleteForm,
+    NodeSkipForm,
+    PlanChangeForm,
+    RiskForm,
+    TaskCompleteForm,
+    TaskFilterForm,
+)
+from kefu.engagements.models import Commission, Node
+from kefu.orgs.models import Membership
+from kefu.orgs.selectors import staff_list
+from kefu.properties.selectors import project_choices
+
+PAGE_SIZE = 50
+CUSTOMER_RESULTS = 8
 
 
-def commission_detail(request: HttpRequest, commission_id: int) -> HttpResponse:
-    raise NotImplementedError
+class PageRequest(HttpRequest):
+    htmx: HtmxDetails
+    membership: Membership
+
+
+def _staff_choices(viewer: Membership) -> Any:
+    # A select box needs names and units, not the roles the staff list prefetches.
+    return staff_list(viewer=viewer, is_active=True).prefetch_related(None).select_related("unit")
+
+
+def _customers(viewer: Membership) -> Any:
+    return customer_selectors.customer_list(viewer=viewer).prefetch_related(None)
+
+
+def _try(form: Any, call: Callable[[], Any], *, fields: Callable[[str], str | None] | None = None) -> Any:
+    """Run a service; its refusal lands on the form (None), a wrong role is a 403. `fields` maps a
+    service's field name ("dates.12") to the form's ("date_12")."""
+    try:
+        return call()
+    except Forbidden as exc:
+        raise PermissionDenied from exc
+    except KefuError as exc:
+        if fields is not None and exc.field:
+            exc.field = fields(exc.field)
+        add_service_error(form, exc)
+        return None
+
+
+# The list
+
+
+def commission_list(request: PageRequest) -> HttpResponse:
+    viewer = request.membership
+    form = CommissionFilterForm(
+        request.GET or None, types=selectors.commission_type_list(viewer), staff=_staff_choices(viewer)
+    )
+    filters = valid_filters(form)
+    type_, manager = filters.get("type"), filters.get("manager")
+    rows = selectors.commission_list(
+        viewer,
+        status=filters.get("status", ""),
+        type_id=type_.pk if type_ is not None else None,
+        manager_id=manager.pk if manager is not None else None,
+        query=filters.get("q", ""),
+        late_only=bool(filters.get("late")),
+    )
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "is_filtered": bool(filters),
+        "can_work": can(viewer, "engagements.work"),
+        "mine_url_query": f"manager={viewer.pk}",
+    }
+    template = "engagements/commission_list.html"
+    return TemplateResponse(request, f"{template}#rows" if request.htmx else template, context)
+
+
+# Opening and editing a commission
+
+
+def _picked(request: PageRequest, viewer: Membership, name: str) -> list[Customer]:
+    source = request.POST if request.method == "POST" else request.GET
+    ids = [int(v) for v in source.getlist(name) if v.isdigit()]
+    return list(_customers(viewer).filter(pk__in=ids)) if ids else []
+
+
+def _found(viewer: Membership, q: str) -> list[Customer]:
+    q = q.strip()
+    return list(customer_selectors.customer_list(viewer=viewer, q=q)[:CUSTOMER_RESULTS]) if q else []
+
+
+def _queries(request: PageRequest) -> dict[str, str]:
+    source = request.POST if request.method == "POST" else request.GET
+    return {"client_q": source.get("client_q", "").strip(), "contact_q": source.get("contact_q", "").strip()}
+
+
+def _customer_results(request: PageRequest, form: CommissionForm, target: str) -> HttpResponse:
+    """The picker's search results: radio buttons for the client, checkboxes for the contacts."""
+    context = {"form": form, "target": target, **_queries(request)}
+    return TemplateResponse(request, "engagements/commission_form.html#customer_results", context)
+
+
+def _commission_form(
+    request: PageRequest,
+    viewer: Membership,
+    *,
+    commission: Commission | None = None,
+    initial: dict[str, Any] | None = None,
+) -> CommissionForm:
+    source = request.POST if request.method == "POST" else request.GET
+    client_q, contact_q = source.get("client_q", ""), source.get("contact_q", "")
+    clients = _picked(request, viewer, "client") + _found(viewer, client_q)
+    contacts = _picked(request, viewer, "contacts") + _found(viewer, contact_q)
+    if commission is not None:
+        contacts = list(commission.contacts.all()) + contacts
+    elif clients and clients[0].kind == Customer.Kind.PERSON and request.method == "POST":
+        contacts = [clients[0], *contacts]
+    return CommissionForm(
+        request.POST or None,
+        types=selectors.types_for_unit(viewer),
+        customers=_customers(viewer),
+        offered_clients=list({c.pk: c for c in clients}.values()),
+        offered_contacts=list({c.pk: c for c in contacts}.values()),
+        staff=_staff_choices(viewer),
+        projects=project_choices(viewer=viewer),
+        editing=commission is not None,
+        initial=initial,
+    )
+
+
+def commission_create(request: PageRequest) -> HttpResponse:
+    viewer = request.membership
+    if not can(viewer, "engagements.work"):
+        raise PermissionDenied
+    form = _commission_form(request, viewer, initial={"manager": viewer.pk, "client_key": uuid.uuid4().hex})
+    if request.htmx and request.method == "GET" and request.GET.get("picker") in ("client", "contacts"):
+        return _customer_results(request, form, request.GET["picker"])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        commission = _try(
+            form,
+            lambda: services.commission_create(
+                actor=viewer,
+                unit=viewer.unit,
+                type_=data["type"],
+                client=data["client"],
+                title=data["title"],
+                manager=data["manager"],
+                starts_on=data["starts_on"],
+                purpose=data["purpose"],
+                core_need=data["core_need"],
+                core_need_confirmed_on=data["core_need_confirmed_on"],
+                members=list(data["members"]),
+                contacts=list(data["contacts"]),
+                due_on=data["due_on"],
+                fee_amount=data["fee_amount"],
+                project=data["project"],
+                client_key=data["client_key"],
+            ),
+        )
+        if commission is not None:
+            messages.success(
+                request,
+                _("Commission %(number)s is open; its nodes are planned from the type %(type)s.")
+                % {"number": commission.number, "type": commission.type.name},
+            )
+            return redirect("engagements:commission_detail", commission_id=commission.pk)
+    context = {"form": form, "commission": None, "url": reverse("engagements:commission_create"), **_queries(request)}
+    return TemplateResponse(request, "engagements/commission_form.html", context, status=_status(request, form))
+
+
+def _status(request: HttpRequest, form: Any) -> int:
+    return 400 if request.method == "POST" and form.errors else 200
+
+
+def commission_edit(request: PageRequest, commission_id: int) -> HttpResponse:
+    viewer = request.membership
+    commission = selectors.commission_get(viewer, pk=commission_id)
+    initial = {
+        "title": commission.title,
+        "purpose": commission.purpose,
+        "core_need": commission.core_need,
+        "core_need_confirmed_on": commission.core_need_confirmed_on,
+        "manager": commission.manager_id,
+        "members": [m.pk for m in commission.members.all()],
+        "contacts": [c.pk for c in commission.contacts.all()],
+        "due_on": commission.due_on,
+        "fee_amount": commission.fee_amount,
+        "project": commission.project_id,
+    }
+    form = _commission_form(request, viewer, commission=commission, initial=initial)
+    if request.htmx and request.method == "GET" and request.GET.get("picker") == "contacts":
+        return _customer_results(request, form, "contacts")
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        members, contacts = list(data.pop("members")), list(data.pop("contacts"))
+        saved = _try(
+            form,
+            lambda: services.commission_update(
+                actor=viewer, commission=commission, members=members, contacts=contacts, **data
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Commission %(number)s has been saved.") % {"number": saved.number})
+            return redirect("engagements:commission_detail", commission_id=commission.pk)
+    context = {
+        "form": form,
+        "commission": commission,
+        "url": reverse("engagements:commission_edit", kwargs={"commission_id": commission.pk}),
+        **_queries(request),
+    }
+    return TemplateResponse(request, "engagements/commission_form.html", context, status=_status(request, form))
+
+
+# The commission's page
+
+
+def _works_on(viewer: Membership, commission: Commission) -> bool:
+    """The same rule as the services': the team, or a supervisor or administrator."""
+    if not can(viewer, "engagements.work"):
+        return False
+    if can(viewer, "engagements.supervise"):
+        return True
+    return viewer.pk == commission.manager_id or any(m.pk == viewer.pk for m in commission.members.all())
+
+
+def _detail_page(
+    request: PageRequest,
+    commission: Commission,
+    *,
+    forms: dict[str, Any] | None = None,
+    node_forms: dict[int, dict[str, Any]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    viewer = request.membership
+    forms, node_forms = forms or {}, node_forms or {}
+    today = services.today_for(commission.organisation)
+    nodes = list(commission.nodes.all())
+    open_nodes = [n for n in nodes if n.status in Node.OPEN_STATUSES]
+    for node in nodes:
+        node.is_late = node.status in Node.OPEN_STATUSES and node.planned_on < today  # type: ignore[attr-defined]
+        own = node_forms.get(node.pk, {})
+        node.complete_form = own.get("complete") or NodeCompleteForm(  # type: ignore[attr-defined]
+            initial={"actual_on": min(today, max(node.planned_on, commission.starts_on))},
+            prefix=f"n{node.pk}",
+        )
+        node.skip_form = own.get("skip") or NodeSkipForm(prefix=f"s{node.pk}")  # type: ignore[attr-defined]
+        node.is_open_form = bool(own)  # type: ignore[attr-defined]
+    is_open = commission.status in Commission.OPEN_STATUSES
+    evaluations = selectors.commission_evaluations(commission)
+    for evaluation in evaluations:
+        response = getattr(evaluation.invitation, "response", None)
+        evaluation.scores = (  # type: ignore[attr-defined]
+            [(a.question.code, a.score) for a in response.answers.all() if a.score is not None] if response else []
+        )
+        evaluation.intervention_list = list(evaluation.invitation.interventions.all())  # type: ignore[attr-defined]
+    context = {
+        "commission": commission,
+        "nodes": nodes,
+        "nodes_done": sum(1 for n in nodes if n.status not in Node.OPEN_STATUSES),
+        "late_count": sum(1 for n in nodes if n.is_late),  # type: ignore[attr-defined]
+        "is_open": is_open,
+        "can_work": is_open and _works_on(viewer, commission),
+        "can_cancel": is_open and can(viewer, "engagements.supervise"),
+        "can_close": commission.status == Commission.Status.DELIVERED and _works_on(viewer, commission),
+        "can_follow_up": _works_on(viewer, commission),
+        "plan_form": forms.get("plan") or (PlanChangeForm(nodes=open_nodes) if open_nodes else None),
+        "deliverable_form": forms.get("deliverable") or DeliverableForm(nodes=nodes),
+        "risk_form": forms.get("risk") or RiskForm(nodes=nodes),
+        "cancel_form": forms.get("cancel") or CancelForm(),
+        "task_form": forms.get("task") or TaskCompleteForm(),
+        "task_error_id": forms.get("task_id"),
+        "open_form": next(iter(forms), ""),
+        "deliverables": list(commission.deliverables.all()),
+        "risks": list(commission.risks.all()),
+        "plan_changes": list(commission.plan_changes.all()),
+        "tasks": list(commission.tasks.all()),
+        "evaluations": evaluations,
+        "events": selectors.commission_events(commission),
+    }
+    return TemplateResponse(request, "engagements/commission_detail.html", context, status=status)
+
+
+def commission_detail(request: PageRequest, commission_id: int) -> HttpResponse:
+    return _detail_page(request, selectors.commission_get(request.membership, pk=commission_id))
+
+
+def _back(commission: Commission, anchor: str = "") -> HttpResponse:
+    url = reverse("engagements:commission_detail", kwargs={"commission_id": commission.pk})
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _action(
+    request: PageRequest,
+    commission: Commission,
+    *,
+    form: Any,
+    act: Callable[[dict[str, Any]], Any],
+    done: str | Callable[[Any], str],
+    key: str,
+    anchor: str = "",
+    node: Node | None = None,
+    fields: Callable[[str], str | None] | None = None,
+) -> HttpResponse:
+    """Validate, call the service, then back to the commission with a message; a refusal that
+    names a field of the form shows the page again with the error on that field."""
+    if form is None or form.is_valid():
+        data = form.cleaned_data if form is not None else {}
+        try:
+            result = act(data)
+        except Forbidden as exc:
+            raise PermissionDenied from exc
+        except KefuError as exc:
+            field = fields(exc.field) if fields is not None and exc.field else exc.field
+            if form is None or field not in form.fields:
+                messages.error(request, exc.message)
+                return _back(commission, anchor)
+            form.add_error(field, exc.message)
+        else:
+            messages.success(request, done(result) if callable(done) else done)
+            return _back(commission, anchor)
+    messages.error(request, _("Nothing was saved; see the form below."))
+    commission = selectors.commission_get(request.membership, pk=commission.pk)
+    if node is not None:
+        return _detail_page(request, commission, node_forms={node.pk: {key: form}}, status=400)
+    return _detail_page(request, commission, forms={key: form}, status=400)
+
+
+@require_POST
+def commission_close(request: PageRequest, commission_id: int) -> HttpResponse:
+    viewer = request.membership
+    commission = selectors.commission_get(viewer, pk=commission_id)
+    return _action(
+        request,
+        commission,
+        form=None,
+        key="close",
+        act=lambda _data: services.commission_close(actor=viewer, commission=commission),
+        done=_("The commission is closed; its contacts have been asked to evaluate the whole service."),
+    )
+
+
+@require_POST
+def commission_cancel(request: PageRequest, commission_id: int) -> HttpResponse:
+    viewer = request.membership
+    commission = selectors.commission_get(viewer, pk=commission_id)
+    return _action(
+        request,
+        commission,
+        form=CancelForm(request.POST),
+        key="cancel",
+        act=lambda data: services.commission_cancel(actor=viewer, commission=commission, reason=data["reason"]),
+        done=_("The commission is cancelled."),
+    )
+
+
+def _node(request: PageRequest, commission_id: int, node_id: int) -> tuple[Commission, Node]:
+    viewer = request.membership
+    node = selectors.node_get(viewer, commission_id=commission_id, pk=node_id)
+    return selectors.commission_get(viewer, pk=commission_id), node
+
+
+@require_POST
+def node_start(request: PageRequest, commission_id: int, node_id: int) -> HttpResponse:
+    commission, node = _node(request, commission_id, node_id)
+    return _action(
+        request,
+        commission,
+        form=None,
+        key="start",
+        anchor=f"node-{node.pk}",
+        act=lambda _data: services.node_start(actor=request.membership, node=node),
+        done=_("“%(node)s” is in progress.") % {"node": node.name},
+    )
+
+
+@require_POST
+def node_complete(request: PageRequest, commission_id: int, node_id: int) -> HttpResponse:
+    commission, node = _node(request, commission_id, node_id)
+    return _action(
+        request,
+        commission,
+        form=NodeCompleteForm(request.POST, prefix=f"n{node.pk}"),
+        key="complete",
+        node=node,
+        anchor=f"node-{node.pk}",
+        act=lambda data: services.node_complete(
+            actor=request.membership, node=node, actual_on=data["actual_on"], note=data["note"]
+        ),
+        done=_("“%(node)s” is done; the client's contacts have been told.") % {"node": node.name},
+    )
+
+
+@require_POST
+def node_skip(request: PageRequest, commission_id: int, node_id: int) -> HttpResponse:
+    commission, node = _node(request, commission_id, node_id)
+    return _action(
+        request,
+        commission,
+        form=NodeSkipForm(request.POST, prefix=f"s{node.pk}"),
+        key="skip",
+        node=node,
+        anchor=f"node-{node.pk}",
+        act=lambda data: services.node_skip(actor=request.membership, node=node, reason=data["reason"]),
+        done=_("“%(node)s” is skipped.") % {"node": node.name},
+    )
+
+
+@require_POST
+def node_evaluate(request: PageRequest, commission_id: int, node_id: int) -> HttpResponse:
+    commission, node = _node(request, commission_id, node_id)
+    return _action(
+        request,
+        commission,
+        form=None,
+        key="evaluate",
+        anchor="evaluations",
+        act=lambda _data: services.evaluation_request(actor=request.membership, node=node),
+        done=lambda sent: (
+            ngettext(
+                "%(count)s evaluation invitation sent for “%(node)s”.",
+                "%(count)s evaluation invitations sent for “%(node)s”.",
+                len(sent),
+            )
+            % {"count": len(sent), "node": node.name}
+        ),
+    )
+
+
+def _plan_field(field: str) -> str | None:
+    return "date_" + field.split(".", 1)[1] if field.startswith("dates.") and field != "dates" else "reason"
+
+
+@require_POST
+def plan_change(request: PageRequest, commission_id: int) -> HttpResponse:
+    viewer = request.membership
+    commission = selectors.commission_get(viewer, pk=commission_id)
+    open_nodes = [n for n in commission.nodes.all() if n.status in Node.OPEN_STATUSES]
+    form = PlanChangeForm(request.POST, nodes=open_nodes)
+    return _action(
+        request,
+        commission,
+        form=form,
+        key="plan",
+        anchor="plan",
+        fields=_plan_field,
+        act=lambda data: services.plan_change(
+            actor=viewer, commission=commission, reason=data["reason"], dates=form.dates()
+        ),
+        done=lambda change: (
+            ngettext(
+                "The plan has been changed (%(count)s node moved); the client sees why.",
+                "The plan has been changed (%(count)s nodes moved); the client sees why.",
+                len(change.changes),
+            )
+            % {"count": len(change.changes)}
+        ),
+    )
+
+
+def _node_of(commission: Commission, value: str) -> Node | None:
+    return next((n for n in commission.nodes.all() if str(n.pk) == value), None) if value else None
+
+
+@require_POST
+def deliverable_add(request: PageRequest, commission_id: int) -> HttpResponse:
+    viewer = request.membership
+    commission = selectors.commission_get(viewer, pk=commission_id)
+    return _action(
+        request,
+        commission,
+        form=DeliverableForm(request.POST, request.FILES, nodes=commission.nodes.all()),
+        key="deliverable",
+        anchor="deliverables",
+        act=lambda data: services.deliverable_add(
+            actor=viewer,
+            commission=commission,
+            file=data["file"],
+            name=data["name"],
+            node=_node_of(commission, data["node"]),
+            is_shared=data["is_shared"],
+        ),
+        done=lambda deliverable: _("The deliverable %(name)s has been uploaded.") % {"name": deliverable.name},
+    )
+
+
+def deliverable_download(request: PageRequest, commission_id: int, deliverable_id: int) -> FileResponse:
+    commission = selectors.commission_get(request.membership, pk=commission_id)
+    deliverable = one_or_404(commission.deliverables.all(), pk=deliverable_id)
+    extension = deliverable.file.name.rsplit(".", 1)[-1] if "." in deliverable.file.name else ""
+    filename = deliverable.name if not extension or deliverable.name.endswith(f".{extension}") else None
+    return FileResponse(
+        deliverable.file.open("rb"),
+        as_attachment=True,
+        filename=filename or f"{deliverable.name}.{extension}",
+    )
+
+
+@require_POST
+def risk_add(request: PageRequest, commission_id: int) -> HttpResponse:
+    viewer = request.membership
+    commission = selectors.commission_get(viewer, pk=commission_id)
+    return _action(
+        request,
+        commission,
+        form=RiskForm(request.POST, nodes=commission.nodes.all()),
+        key="risk",
+        anchor="risks",
+        act=lambda data: services.risk_raise(
+            actor=viewer,
+            commission=commission,
+            description=data["description"],
+            level=data["level"],
+            mitigation=data["mitigation"],
+            node=_node_of(commission, data["node"]),
+        ),
+        done=_("The risk has been raised; close it once it is handled."),
+    )
+
+
+@require_POST
+def risk_close(request: PageRequest, commission_id: int, risk_id: int) -> HttpResponse:
+    viewer = request.membership
+    risk = selectors.risk_get(viewer, commission_id=commission_id, pk=risk_id)
+    commission = selectors.commission_get(viewer, pk=commission_id)
+    return _action(
+        request,
+        commission,
+        form=None,
+        key="risk_close",
+        anchor="risks",
+        act=lambda _data: services.risk_close(actor=viewer, risk=risk),
+        done=_("The risk is closed."),
+    )
+
+
+# Follow-up tasks
+
+
+def task_list(request: PageRequest) -> HttpResponse:
+    viewer = request.membership
+    form = TaskFilterForm(request.GET or None, staff=_staff_choices(viewer))
+    filters = valid_filters(form)
+    assignee = filters.get("assignee")
+    rows = selectors.task_list(
+        viewer, open_only=filters.get("status") != "all", assignee_id=assignee.pk if assignee is not None else None
+    )
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "is_filtered": bool(filters),
+        "today": services.today_for(viewer.unit),
+        "can_work": can(viewer, "engagements.work"),
+        "mine_url_query": f"assignee={viewer.pk}",
+    }
+    template = "engagements/task_list.html"
+    return TemplateResponse(request, f"{template}#rows" if request.htmx else template, context)
+
+
+@require_POST
+def task_complete(request: PageRequest, task_id: int) -> HttpResponse:
+    viewer = request.membership
+    task = selectors.task_get(viewer, pk=task_id)
+    form = TaskCompleteForm(request.POST)
+    back = request.POST.get("next") == "tasks"
+    if form.is_valid():
+        done = _try(form, lambda: services.task_complete(actor=viewer, task=task, outcome=form.cleaned_data["outcome"]))
+        if done is not None:
+            messages.success(request, _("“%(task)s” is done and on the client's timeline.") % {"task": task.title})
+            return redirect("engagements:task_list") if back else _back(task.commission, "tasks")
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    if back:
+        return redirect("engagements:task_list")
+    commission = selectors.commission_get(viewer, pk=task.commission_id)
+    return _detail_page(request, commission, forms={"task": form, "task_id": task.pk}, status=400)

@@ -26,8 +26,16 @@ WECOM_CORP_ID, WECOM_SECRET, WECOM_AGENT = "ww0000000000000001", "fake-corp-secr
 WEBHOOK_SECRET = "fake-webhook-secret"  # noqa: S105 - the sandbox's own
 WECHAT_TEMPLATE = "kefu-demo-reply"
 SMS_TEMPLATE, SMS_PARAMS = TEMPLATE_CODE, TEMPLATE_PARAMS
-# The demo's approved SMS templates: ticket replies and resolutions, survey invitations, sign-in codes.
-SMS_TEMPLATES = {TEMPLATE_CODE: TEMPLATE_PARAMS, "SMS_460770002": ("name", "code"), "SMS_460770003": ("code",)}
+# The demo's approved SMS templates: ticket replies and resolutions, survey invitations, sign-in
+# codes, commission nodes reached and late.
+SMS_NODE_TEMPLATE, SMS_LATE_TEMPLATE = "SMS_460770004", "SMS_460770005"
+SMS_TEMPLATES = {
+    TEMPLATE_CODE: TEMPLATE_PARAMS,
+    "SMS_460770002": ("name", "code"),
+    "SMS_460770003": ("code",),
+    SMS_NODE_TEMPLATE: ("name", "title", "node"),
+    SMS_LATE_TEMPLATE: ("name", "title", "node", "date"),
+}
 
 
 def channel_values(ports: dict[str, int] | None = None) -> dict[str, tuple[dict[str, Any], dict[str, str]]]:

@@ -16,4 +16,7 @@ ACCESS: dict[str, Rule] = {
     "portal:request_detail": PUBLIC,
     "portal:request_feedback": PUBLIC,
     "portal:survey": PUBLIC,
+    "portal:commission_list": PUBLIC,
+    "portal:commission_detail": PUBLIC,
+    "portal:commission_file": PUBLIC,
 }

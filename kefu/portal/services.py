@@ -168,6 +168,8 @@ def link_destination(link: PortalLink) -> str:
         return reverse("portal:survey", kwargs={"invitation_id": link.object_id})
     if link.action == PortalLink.Action.REQUEST:
         return reverse("portal:request_detail", kwargs={"ticket_id": link.object_id})
+    if link.action == PortalLink.Action.COMMISSION:
+        return reverse("portal:commission_detail", kwargs={"commission_id": link.object_id})
     return reverse("portal:home")
 
 

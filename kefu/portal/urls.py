@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kefu.portal import request_views, survey_views, views
+from kefu.portal import commission_views, request_views, survey_views, views
 
 app_name = "portal"
 
@@ -19,4 +19,11 @@ urlpatterns = [
     path("requests/<int:ticket_id>/", request_views.request_detail, name="request_detail"),
     path("requests/<int:ticket_id>/feedback/", request_views.request_feedback, name="request_feedback"),
     path("surveys/<int:invitation_id>/", survey_views.survey, name="survey"),
+    path("commissions/", commission_views.commission_list, name="commission_list"),
+    path("commissions/<int:commission_id>/", commission_views.commission_detail, name="commission_detail"),
+    path(
+        "commissions/<int:commission_id>/files/<int:deliverable_id>/",
+        commission_views.commission_file,
+        name="commission_file",
+    ),
 ]

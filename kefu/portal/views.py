@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kefu.accounts.services import client_ip
 from kefu.core.errors import InvalidInput, KefuError
+from kefu.engagements import selectors as commission_selectors
 from kefu.portal import selectors, services, wechat
 from kefu.portal.auth import (
     PortalRequest,
@@ -199,6 +200,7 @@ def home(request: PortalRequest) -> HttpResponseBase:
         "customer": customer,
         "households": selectors.household_list(customer=customer),
         "open_requests": selectors.request_list(customer=customer, is_open=True)[:5],
+        "commissions": list(commission_selectors.commissions_for_customer(customer.pk)[:3]),
         "title": _("My homes"),
     }
     return TemplateResponse(request, "portal/home.html", context)

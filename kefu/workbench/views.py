@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.selectors import recent_logins
 from kefu.core.permissions import can
+from kefu.engagements.selectors import my_commissions, my_tasks
 from kefu.orgs.selectors import staff_list, unit_list
 from kefu.properties.charts import STANDARD_COLOURS
 from kefu.properties.models import Unit
@@ -57,4 +58,11 @@ def home(request: HttpRequest) -> HttpResponse:
     # Interventions after a low evaluation: a supervisor's own open cases, oldest first.
     if can(viewer, "surveys.intervene"):
         context.update(my_interventions=my_open_interventions(viewer))
+    # Commissions: the professional's own open ones (late nodes first) and follow-up tasks.
+    if can(viewer, "engagements.view"):
+        context.update(
+            my_commissions=my_commissions(viewer),
+            my_commission_tasks=my_tasks(viewer),
+            can_open_commission=can(viewer, "engagements.work"),
+        )
     return TemplateResponse(request, "workbench/home.html", context)

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0001_portal_signin'),
+        ("portal", "0001_portal_signin"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='portallink',
-            name='action',
-            field=models.CharField(choices=[('home', 'Portal home'), ('survey', 'Answer a survey'), ('request', 'Follow a request'), ('commission', 'Follow a commission')], max_length=10, verbose_name='action'),
+            model_name="portallink",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("home", "Portal home"),
+                    ("survey", "Answer a survey"),
+                    ("request", "Follow a request"),
+                    ("commission", "Follow a commission"),
+                ],
+                max_length=10,
+                verbose_name="action",
+            ),
         ),
     ]

@@ -153,3 +153,47 @@ def test_a_customer_answers_a_survey_from_its_link_on_a_phone(browser, live_serv
     assert invitation.status == Invitation.Status.ANSWERED
     assert page.locator(".pt-thanks").is_visible()
     assert problems == []
+
+
+def test_a_client_follows_a_node_link_to_the_commission_progress_on_a_phone(
+    browser, live_server, audit_rows_cleared, city
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from kefu.core.roles import Role
+    from kefu.engagements.services import deliverable_add, node_complete, plan_change
+    from kefu.engagements.tests.factories import client_with_mobile, commission_sms, open_commission
+    from kefu.orgs.models import OrgUnit
+    from kefu.orgs.tests.factories import MembershipFactory, OrgUnitFactory
+
+    today = timezone.localdate()
+    consultancy = OrgUnitFactory(name="华景咨询", code="consult", kind=OrgUnit.Kind.CONSULTANCY, parent=city)
+    commission_sms(consultancy)
+    manager = MembershipFactory(unit=consultancy, roles=(Role.ENGAGEMENT_MANAGER,), name="周明", mobile="13700001111")
+    commission = open_commission(
+        consultancy, manager=manager, client=client_with_mobile(consultancy, name="王总"), starts_on=today
+    )
+    first, second, _third = commission.nodes.order_by("order")
+    node_complete(actor=manager, node=first, actual_on=today)
+    plan_change(
+        actor=manager,
+        commission=commission,
+        reason="受限购政策调整影响，需补充同片区近三个月成交案例。",
+        dates={second.pk: second.planned_on + timedelta(days=2)},
+    )
+    report = SimpleUploadedFile("核心诉求确认书.pdf", b"%PDF-1.4 x", content_type="application/pdf")
+    deliverable_add(actor=manager, commission=commission, file=report, name="核心诉求确认书")
+    contact = commission.contacts.get()
+    token = link_create(customer_id=contact.pk, action="commission", object_id=commission.pk, ttl=timedelta(days=1))
+    page, problems = _phone(browser, live_server)
+
+    page.goto(f"{live_server.url}/m/l/{token}/")
+    _shot(page, "09-commission-progress")
+    overflow = _overflow(page)
+
+    assert page.url == f"{live_server.url}/m/commissions/{commission.pk}/"
+    assert token not in page.url
+    assert overflow <= 0
+    assert page.get_by_text("现场查勘").first.is_visible()
+    assert problems == []

@@ -31,6 +31,8 @@ def access_objects(city: OrgUnit, **context: Any) -> dict[str, Any]:
         "token": link_create(customer_id=customer.pk, action="home", object_id=None, ttl=timedelta(days=1)),
         # The survey page sends a visitor without a session to sign in before it looks anything up.
         "invitation_id": 1,
+        # The commission pages likewise (their commission_id comes from the engagements world).
+        "deliverable_id": 1,
     }
 
 

@@ -15,6 +15,7 @@ from kefu.orgs.models import Membership, OrgUnit
 from kefu.properties import services as property_services
 from kefu.properties.models import Building, CommonPart, Project, Unit
 from kefu.workbench.demo_customers import seed_all
+from kefu.workbench.demo_engagements import seed_engagements
 from kefu.workbench.demo_tickets import seed_tickets
 
 DEMO_PASSWORD = "Kefu-demo-2026!"
@@ -40,6 +41,8 @@ STAFF = (
     StaffSpec("inspector", "赵刚", "huajing-sz-h", (Role.INSPECTOR,), "验房工程师"),
     StaffSpec("contractor", "吴师傅", "huajing-sz-h", (Role.CONTRACTOR,), "中建装饰维修班组长"),
     StaffSpec("manager", "周明", "huajing-consult", (Role.ENGAGEMENT_MANAGER,), "咨询项目负责人"),
+    StaffSpec("manager2", "林晓", "huajing-consult", (Role.ENGAGEMENT_MANAGER,), "咨询项目负责人"),
+    StaffSpec("consult_sup", "郑华", "huajing-consult", (Role.SUPERVISOR,), "咨询业务主管"),
     StaffSpec("cd_agent", "黄磊", "huajing-cd-jc", (Role.AGENT,), "客服专员"),
 )
 
@@ -139,10 +142,11 @@ class Command(BaseCommand):
         created = sum(self._project(admin, spec, units[spec.unit]) for spec in PROJECTS)
         customers = seed_all(admin=admin, units=units)
         voices = seed_tickets(admin=admin, units=units, staff=staff)
+        commissions = seed_engagements(admin=admin, units=units, staff=staff)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo organisation ready ({created} units, {customers} customer households and {voices} customer"
-                " voices created this run)."
+                f"Demo organisation ready ({created} units, {customers} customer households, {voices} customer"
+                f" voices and {commissions} commissions created this run)."
             )
         )
         self.stdout.write(f"Sign in at /accounts/login/ — password for every account: {DEMO_PASSWORD}")
