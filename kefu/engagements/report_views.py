@@ -14,8 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kefu.core.errors import Forbidden, KefuError
-from kefu.core.pages import add_service_error, valid_filters
+from kefu.core.pages import run_service, valid_filters
 from kefu.core.permissions import can
 from kefu.engagements import selectors, services
 from kefu.engagements.forms import ASPECT_CHOICES, PeriodForm, StatisticsFilterForm, WeightsForm
@@ -146,13 +145,8 @@ def weights_save(request: PageRequest) -> HttpResponse:
         raise PermissionDenied
     form = WeightsForm(request.POST)
     if form.is_valid():
-        try:
-            saved = services.weights_save(actor=viewer, unit=viewer.unit, **form.cleaned_data)
-        except Forbidden as exc:
-            raise PermissionDenied from exc
-        except KefuError as exc:
-            add_service_error(form, exc)
-        else:
+        saved = run_service(form, lambda: services.weights_save(actor=viewer, unit=viewer.unit, **form.cleaned_data))
+        if saved is not None:
             messages.success(
                 request,
                 _("The scorecard weights for %(unit)s have been saved.") % {"unit": saved.organisation.name},

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from kefu.core.errors import Forbidden, KefuError
-from kefu.core.pages import add_service_error, valid_filters
+from kefu.core.pages import run_service, valid_filters
 from kefu.core.permissions import can
 from kefu.core.scoping import one_or_404
 from kefu.customers import selectors as customer_selectors
@@ -61,20 +61,6 @@ def _staff_choices(viewer: Membership) -> Any:
 
 def _customers(viewer: Membership) -> Any:
     return customer_selectors.customer_list(viewer=viewer).prefetch_related(None)
-
-
-def _try(form: Any, call: Callable[[], Any], *, fields: Callable[[str], str | None] | None = None) -> Any:
-    """Run a service; its refusal lands on the form (None), a wrong role is a 403. `fields` maps a
-    service's field name ("dates.12") to the form's ("date_12")."""
-    try:
-        return call()
-    except Forbidden as exc:
-        raise PermissionDenied from exc
-    except KefuError as exc:
-        if fields is not None and exc.field:
-            exc.field = fields(exc.field)
-        add_service_error(form, exc)
-        return None
 
 
 # The list
@@ -169,7 +155,7 @@ def commission_create(request: PageRequest) -> HttpResponse:
         return _customer_results(request, form, request.GET["picker"])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        commission = _try(
+        commission = run_service(
             form,
             lambda: services.commission_create(
                 actor=viewer,
@@ -226,7 +212,7 @@ def commission_edit(request: PageRequest, commission_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         members, contacts = list(data.pop("members")), list(data.pop("contacts"))
-        saved = _try(
+        saved = run_service(
             form,
             lambda: services.commission_update(
                 actor=viewer, commission=commission, members=members, contacts=contacts, **data
@@ -597,7 +583,9 @@ def task_complete(request: PageRequest, task_id: int) -> HttpResponse:
     form = TaskCompleteForm(request.POST)
     back = request.POST.get("next") == "tasks"
     if form.is_valid():
-        done = _try(form, lambda: services.task_complete(actor=viewer, task=task, outcome=form.cleaned_data["outcome"]))
+        done = run_service(
+            form, lambda: services.task_complete(actor=viewer, task=task, outcome=form.cleaned_data["outcome"])
+        )
         if done is not None:
             messages.success(request, _("“%(task)s” is done and on the client's timeline.") % {"task": task.title})
             return redirect("engagements:task_list") if back else _back(task.commission, "tasks")

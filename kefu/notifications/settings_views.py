@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kefu.core.errors import Forbidden, KefuError
-from kefu.core.pages import add_service_error, int_param
+from kefu.core.pages import int_param, run_service
 from kefu.notifications import events, selectors, settings_services
 from kefu.notifications.forms import (
     ChannelConfigForm,
@@ -32,17 +32,6 @@ from kefu.notifications.models import Channel, Status
 from kefu.notifications.views import PageRequest
 from kefu.orgs.models import OrgUnit
 from kefu.orgs.selectors import unit_choices
-
-
-def _try(form: Any, call: Any) -> Any:
-    """Run a settings service; its refusal lands on the form (None), a wrong role is a 403."""
-    try:
-        return call()
-    except Forbidden as exc:
-        raise PermissionDenied from exc
-    except KefuError as exc:
-        add_service_error(form, exc)
-        return None
 
 
 def _picker(request: PageRequest, unit: OrgUnit) -> UnitPickerForm | None:
@@ -105,7 +94,7 @@ def channel_edit(request: PageRequest, orgunit_id: int, channel: str) -> HttpRes
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        saved = _try(
+        saved = run_service(
             form,
             lambda: settings_services.channel_config_save(
                 actor=viewer,
@@ -231,7 +220,7 @@ def template_edit(request: PageRequest, orgunit_id: int, event: str, channel: st
     form = TemplateForm(request.POST or None, preview_url=preview_url, initial=_template_initial(cell))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        saved = _try(
+        saved = run_service(
             form,
             lambda: settings_services.template_save(
                 actor=viewer,
@@ -348,7 +337,7 @@ def policy_save(request: PageRequest, orgunit_id: int) -> HttpResponse:
     form = PolicyForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        saved = _try(
+        saved = run_service(
             form,
             lambda: settings_services.policy_save(
                 actor=viewer,
@@ -372,7 +361,7 @@ def route_save(request: PageRequest, orgunit_id: int, event: str) -> HttpRespons
     form = RouteForm(request.POST, prefix=event, event=route.event)
     if form.is_valid():
         data = form.cleaned_data
-        saved = _try(
+        saved = run_service(
             form,
             lambda: settings_services.route_save(
                 actor=viewer, unit=unit, event=event, channels=data["channels"], is_enabled=data["is_enabled"]

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from kefu.core.errors import Forbidden, KefuError
-from kefu.core.pages import add_service_error, valid_filters
+from kefu.core.pages import add_service_error, run_service, valid_filters
 from kefu.core.permissions import can
 from kefu.core.scoping import one_or_404
 from kefu.orgs.models import Membership
@@ -71,17 +71,6 @@ def _start_of(day: date | None, zone: ZoneInfo, *, next_day: bool = False) -> da
     if day is None:
         return None
     return datetime.combine(day + timedelta(days=1) if next_day else day, time.min, tzinfo=zone)
-
-
-def _try(form: Any, call: Callable[[], Any]) -> Any:
-    """Run a service; its refusal lands on the form (None), a wrong role is a 403."""
-    try:
-        return call()
-    except Forbidden as exc:
-        raise PermissionDenied from exc
-    except KefuError as exc:
-        add_service_error(form, exc)
-        return None
 
 
 def _age_text(age: timedelta | None) -> str:
@@ -179,7 +168,7 @@ def template_create(request: PageRequest) -> HttpResponse:
     formset = QuestionFormSet(request.POST or None, prefix="q")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
-        template = _try(
+        template = run_service(
             form,
             lambda: services.template_create(
                 actor=viewer,
@@ -238,7 +227,7 @@ def template_edit(request: PageRequest, template_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
         # A refusal (BuiltinLocked among them) lands above the form and in a message.
-        saved = _try(
+        saved = run_service(
             form,
             lambda: services.template_update(
                 actor=viewer,
@@ -333,7 +322,7 @@ def trigger_create(request: PageRequest) -> HttpResponse:
     form = TriggerForm(request.POST, templates=selectors.template_choices(viewer.unit))
     if form.is_valid():
         data = form.cleaned_data
-        trigger = _try(
+        trigger = run_service(
             form,
             lambda: services.trigger_save(
                 actor=viewer,
@@ -371,7 +360,7 @@ def trigger_edit(request: PageRequest, trigger_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        saved = _try(
+        saved = run_service(
             form,
             lambda: services.trigger_save(
                 actor=viewer,
@@ -397,7 +386,7 @@ def fatigue_save(request: PageRequest) -> HttpResponse:
     form = FatigueForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        saved = _try(
+        saved = run_service(
             form,
             lambda: services.fatigue_policy_save(
                 actor=viewer,

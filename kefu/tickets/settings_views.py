@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kefu.core.errors import Forbidden, KefuError
-from kefu.core.pages import add_service_error
+from kefu.core.errors import Forbidden
+from kefu.core.pages import run_service
 from kefu.orgs.models import Membership
 from kefu.orgs.selectors import unit_choices
 from kefu.properties import selectors as property_selectors
@@ -22,18 +22,6 @@ from kefu.tickets import configuration, selectors
 from kefu.tickets.forms import CannedReplyForm, RuleForm, TeamForm
 from kefu.tickets.models import AssignmentRule, CannedReply, Team
 from kefu.tickets.views import PageRequest
-
-
-def _try(form: Any, call: Any) -> Any:
-    """Run a configuration service; its refusal lands on the form (None), a wrong role is a 403."""
-    try:
-        return call()
-    except Forbidden as exc:
-        raise PermissionDenied from exc
-    except KefuError as exc:
-        add_service_error(form, exc)
-        return None
-
 
 # Teams
 
@@ -67,7 +55,7 @@ def team_create(request: PageRequest) -> HttpResponse:
     form = _team_form(request, None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        team = _try(
+        team = run_service(
             form,
             lambda: configuration.team_create(
                 actor=viewer,
@@ -89,7 +77,7 @@ def team_edit(request: PageRequest, team_id: int) -> HttpResponse:
     form = _team_form(request, team)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        saved = _try(
+        saved = run_service(
             form,
             lambda: configuration.team_update(
                 actor=viewer,
@@ -152,7 +140,7 @@ def rule_create(request: PageRequest) -> HttpResponse:
     form = _rule_form(request, None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        rule = _try(
+        rule = run_service(
             form,
             lambda: configuration.rule_create(actor=viewer, unit=data["organisation"], **_rule_values(data)),
         )
@@ -167,7 +155,7 @@ def rule_edit(request: PageRequest, rule_id: int) -> HttpResponse:
     rule = selectors.rule_get(viewer=viewer, rule_id=rule_id)
     form = _rule_form(request, rule)
     if request.method == "POST" and form.is_valid():
-        saved = _try(
+        saved = run_service(
             form, lambda: configuration.rule_update(actor=viewer, rule=rule, **_rule_values(form.cleaned_data))
         )
         if saved is not None:
@@ -226,7 +214,7 @@ def canned_reply_create(request: PageRequest) -> HttpResponse:
     form = _reply_form(request, None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        reply = _try(
+        reply = run_service(
             form,
             lambda: configuration.canned_reply_create(actor=viewer, unit=data["organisation"], **_reply_values(data)),
         )
@@ -241,7 +229,7 @@ def canned_reply_edit(request: PageRequest, reply_id: int) -> HttpResponse:
     reply = selectors.canned_reply_get(viewer=viewer, reply_id=reply_id)
     form = _reply_form(request, reply)
     if request.method == "POST" and form.is_valid():
-        saved = _try(
+        saved = run_service(
             form,
             lambda: configuration.canned_reply_update(actor=viewer, reply=reply, **_reply_values(form.cleaned_data)),
         )
