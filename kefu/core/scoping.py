@@ -48,6 +48,12 @@ def ancestor_ids(unit: "OrgUnit") -> list[int]:
     return [int(segment) for segment in unit.path.split(".") if segment]
 
 
+def nearest(rows: models.QuerySet[M], unit: "OrgUnit") -> M | None:
+    """The row of `unit` or of its nearest ancestor among `rows`: what a unit inherits down the
+    tree (calendars, policies, triggers, weights, built-in surveys)."""
+    return rows.filter(organisation_id__in=ancestor_ids(unit)).order_by("-organisation__depth", "pk").first()
+
+
 def visible_to_unit(model: type[M], unit: "OrgUnit") -> models.QuerySet[M]:
     """Rows of `model` owned by `unit` or a descendant; for system jobs acting for a unit."""
     manager = model._default_manager

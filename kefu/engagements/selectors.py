@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, F, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from kefu.core.scoping import Viewer, ancestor_ids, one_or_404, visible
+from kefu.core.scoping import Viewer, ancestor_ids, nearest, one_or_404, visible
 from kefu.engagements.models import (
     ASPECT_CODES,
     Commission,
@@ -420,11 +420,7 @@ def monthly_on_time(viewer: Viewer, *, since: date | None = None, until: date | 
 
 def weights_for(viewer: Viewer) -> ScorecardWeights:
     """The nearest unit's scorecard weights at or above the viewer's; the defaults if none."""
-    found = (
-        ScorecardWeights.objects.filter(organisation_id__in=ancestor_ids(viewer.unit))
-        .order_by("-organisation__depth")
-        .first()
-    )
+    found = nearest(ScorecardWeights.objects.all(), viewer.unit)
     return found or ScorecardWeights(organisation=viewer.unit)
 
 

@@ -21,7 +21,7 @@ from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.core.errors import Forbidden, InvalidInput
 from kefu.core.permissions import can, ensure_can
-from kefu.core.scoping import ancestor_ids
+from kefu.core.scoping import ancestor_ids, nearest
 from kefu.core.texts import stored_text
 from kefu.customers.models import Customer
 from kefu.customers.services import timeline_record
@@ -776,13 +776,7 @@ def risk_close(*, actor: Membership, risk: Risk, now: datetime | None = None) ->
 
 def _three_pro(unit: OrgUnit) -> SurveyTemplate:
     """The built-in 3-PRO survey nearest the unit (a group's is used by its consultancies)."""
-    found = (
-        SurveyTemplate.objects.filter(
-            organisation_id__in=ancestor_ids(unit), kind=SurveyTemplate.Kind.THREE_PRO, is_builtin=True
-        )
-        .order_by("-organisation__depth")
-        .first()
-    )
+    found = nearest(SurveyTemplate.objects.filter(kind=SurveyTemplate.Kind.THREE_PRO, is_builtin=True), unit)
     if found is not None:
         return found
     return next(t for t in ensure_builtin_templates(unit=unit) if t.kind == SurveyTemplate.Kind.THREE_PRO)

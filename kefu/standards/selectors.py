@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 
-from kefu.core.scoping import ancestor_ids, ancestor_paths, visible
+from kefu.core.scoping import ancestor_ids, ancestor_paths, nearest, visible
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.standards.models import BusinessCalendar, CalendarDay, RequestCategory, SlaPolicy
 from kefu.standards.sla import PolicyMatch, due_at, explain, rank, schedule_for
@@ -43,12 +43,7 @@ def calendar_days(*, calendar: BusinessCalendar, year: int | None = None) -> Que
 
 def calendar_for(unit: OrgUnit) -> BusinessCalendar | None:
     """The calendar of `unit` or of its nearest ancestor; units inherit down the tree."""
-    return (
-        BusinessCalendar.objects.filter(organisation_id__in=ancestor_ids(unit))
-        .prefetch_related("periods", "days")
-        .order_by("-organisation__depth")
-        .first()
-    )
+    return nearest(BusinessCalendar.objects.prefetch_related("periods", "days"), unit)
 
 
 def category_list(

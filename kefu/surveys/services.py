@@ -27,7 +27,7 @@ from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.core.errors import InvalidInput
 from kefu.core.permissions import ensure_can
-from kefu.core.scoping import ancestor_ids
+from kefu.core.scoping import ancestor_ids, nearest
 from kefu.core.texts import stored_text
 from kefu.customers.models import Consent, Customer
 from kefu.customers.services import has_consent, timeline_record
@@ -364,7 +364,7 @@ DEFAULT_FATIGUE = Fatigue(max_invitations=2, within_days=30, intervention_days=2
 
 def fatigue_policy_for(unit: OrgUnit) -> Fatigue:
     """The policy of `unit` or of its nearest ancestor that has one."""
-    row = FatiguePolicy.objects.filter(organisation_id__in=ancestor_ids(unit)).order_by("-organisation__depth").first()
+    row = nearest(FatiguePolicy.objects.all(), unit)
     if row is None:
         return DEFAULT_FATIGUE
     return Fatigue(
@@ -584,16 +584,9 @@ def send_due_invitations(now: datetime | None = None, *, batch: int = SEND_BATCH
 
 
 def _nearest_trigger(*, event: str, organisation: OrgUnit) -> SurveyTrigger | None:
-    return (
-        SurveyTrigger.objects.filter(
-            organisation_id__in=ancestor_ids(organisation),
-            event=event,
-            is_active=True,
-            template__is_active=True,
-        )
-        .select_related("template")
-        .order_by("-organisation__depth", "pk")
-        .first()
+    return nearest(
+        SurveyTrigger.objects.filter(event=event, is_active=True, template__is_active=True).select_related("template"),
+        organisation,
     )
 
 
