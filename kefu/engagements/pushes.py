@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_noop
 
 from kefu.core.texts import stored_text
+from kefu.core.zones import local_today
 from kefu.customers.services import timeline_record
 from kefu.engagements.models import Commission, CommissionEvent, FollowUpTask, Node
 from kefu.notifications.models import Status as MessageStatus
@@ -187,7 +187,7 @@ def scan_late_nodes(now: datetime | None = None, *, batch: int = SCAN_BATCH) -> 
             break
         last_pk = candidates[-1].pk
         for candidate in candidates:
-            today = timezone.localtime(now, ZoneInfo(candidate.commission.organisation.timezone)).date()
+            today = local_today(candidate.commission.organisation, now)
             if candidate.planned_on >= today:
                 continue
             with transaction.atomic():
@@ -219,7 +219,7 @@ def remind_due_tasks(now: datetime | None = None) -> dict[str, int]:
     )
     for task in rows.iterator(chunk_size=SCAN_BATCH):
         commission = task.commission
-        if task.due_on > timezone.localtime(now, ZoneInfo(commission.organisation.timezone)).date():
+        if task.due_on > local_today(commission.organisation, now):
             continue
         with transaction.atomic():
             if not FollowUpTask.objects.filter(pk=task.pk, reminded_at__isnull=True).update(reminded_at=now):

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Count, F, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
 from kefu.core.scoping import Viewer, ancestor_ids, nearest, one_or_404, visible
+from kefu.core.zones import local_today
 from kefu.engagements.models import (
     ASPECT_CODES,
     Commission,
@@ -62,10 +61,6 @@ def types_for_unit(viewer: Viewer) -> QuerySet[CommissionType]:
 # Commissions ----------------------------------------------------------------------------------------
 
 
-def _today(viewer: Viewer) -> date:
-    return timezone.localtime(timezone.now(), ZoneInfo(viewer.unit.timezone)).date()
-
-
 def _commissions(viewer: Viewer) -> QuerySet[Commission]:
     return visible(Commission, viewer)
 
@@ -83,7 +78,7 @@ def commission_list(
 ) -> QuerySet[Commission]:
     """Commissions in scope, with their next open node's date and how many open nodes are late;
     late commissions first, then by the next date."""
-    today = today or _today(viewer)
+    today = today or local_today(viewer.unit)
     rows = _commissions(viewer)
     if status:
         rows = rows.filter(status=status)
@@ -315,7 +310,7 @@ def statistics(
     on-time rate and average delay, the client's response rate to evaluations, the 3-PRO average
     per aspect, and interventions opened and closed. Six queries, whatever the size."""
     key_field, label_field = GROUPINGS[by]
-    today = today or _today(viewer)
+    today = today or local_today(viewer.unit)
     commissions = _period(_commissions(viewer), "", since, until).exclude(status=Commission.Status.CANCELLED)
     if type_id:
         commissions = commissions.filter(type_id=type_id)
@@ -401,7 +396,7 @@ def monthly_on_time(viewer: Viewer, *, since: date | None = None, until: date | 
     """Per month of the planned date: nodes due and done on time (the chart on the report page)."""
     rows = (
         Node.objects.filter(commission_id__in=_period(_commissions(viewer), "", since, until).values("pk"))
-        .filter(Q(status=Node.Status.DONE) | Q(status__in=Node.OPEN_STATUSES, planned_on__lt=_today(viewer)))
+        .filter(Q(status=Node.Status.DONE) | Q(status__in=Node.OPEN_STATUSES, planned_on__lt=local_today(viewer.unit)))
         .annotate(month=TruncMonth("planned_on"))
         .values("month")
         .annotate(due=Count("pk"), on_time=Count("pk", filter=Q(status=Node.Status.DONE, delay_days=0)))

@@ -23,6 +23,7 @@ from kefu.core.errors import Forbidden, InvalidInput
 from kefu.core.permissions import can, ensure_can
 from kefu.core.scoping import ancestor_ids, nearest
 from kefu.core.texts import stored_text
+from kefu.core.zones import local_today
 from kefu.customers.models import Customer
 from kefu.customers.services import timeline_record
 from kefu.engagements import pushes
@@ -74,13 +75,6 @@ def _event(
     return CommissionEvent.objects.create(
         commission=commission, node=node, kind=kind, actor=actor, data=data, created_at=now
     )
-
-
-def today_for(unit: OrgUnit, now: datetime | None = None) -> date:
-    """The calendar day in the unit's time zone: what "today" means for planned dates."""
-    from zoneinfo import ZoneInfo
-
-    return timezone.localtime(now or timezone.now(), ZoneInfo(unit.timezone)).date()
 
 
 # Commission types -----------------------------------------------------------------------------------
@@ -554,7 +548,7 @@ def node_complete(
         raise NodeAlreadyDone(name=node.name)
     if actual_on < commission.starts_on:
         raise DateBeforeStart(starts_on=commission.starts_on.isoformat(), field="actual_on")
-    if actual_on > today_for(commission.organisation, now):
+    if actual_on > local_today(commission.organisation, now):
         raise DateInFuture(field="actual_on")
     _check_order(node=node, commission=commission)
     node.status = Node.Status.DONE
@@ -616,7 +610,7 @@ def node_skip(*, actor: Membership, node: Node, reason: str, now: datetime | Non
         reason=reason,
     )
     if not commission.nodes.filter(status__in=Node.OPEN_STATUSES).exists():
-        _deliver(commission=commission, delivered_on=today_for(commission.organisation, now), actor=actor, now=now)
+        _deliver(commission=commission, delivered_on=local_today(commission.organisation, now), actor=actor, now=now)
     return node
 
 

@@ -25,6 +25,7 @@ from kefu.core.errors import Forbidden, KefuError
 from kefu.core.pages import run_service, valid_filters
 from kefu.core.permissions import can
 from kefu.core.scoping import one_or_404
+from kefu.core.zones import local_today
 from kefu.customers import selectors as customer_selectors
 from kefu.customers.models import Customer
 from kefu.engagements import selectors, services
@@ -252,7 +253,7 @@ def _detail_page(
 ) -> HttpResponse:
     viewer = request.membership
     forms, node_forms = forms or {}, node_forms or {}
-    today = services.today_for(commission.organisation)
+    today = local_today(commission.organisation)
     nodes = list(commission.nodes.all())
     open_nodes = [n for n in nodes if n.status in Node.OPEN_STATUSES]
     for node in nodes:
@@ -568,7 +569,7 @@ def task_list(request: PageRequest) -> HttpResponse:
         "form": form,
         "page_obj": page_obj,
         "is_filtered": bool(filters),
-        "today": services.today_for(viewer.unit),
+        "today": local_today(viewer.unit),
         "can_work": can(viewer, "engagements.work"),
         "mine_url_query": f"assignee={viewer.pk}",
     }

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.http import FileResponse, Http404, HttpResponseBase
 from django.template.response import TemplateResponse
 
+from kefu.core.zones import local_today
 from kefu.engagements import selectors
 from kefu.engagements.models import Commission, Node
-from kefu.engagements.services import today_for
 from kefu.portal.auth import PortalRequest, portal_login_required
 
 
@@ -22,7 +22,7 @@ class NodeRow:
 
 
 def _rows(commission: Commission) -> list[NodeRow]:
-    today = today_for(commission.organisation)
+    today = local_today(commission.organisation)
     rows = []
     for node in commission.nodes.all():
         is_open = node.status in Node.OPEN_STATUSES

@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_noop
 
 from kefu.core.permissions import ensure_can
 from kefu.core.texts import stored_text
+from kefu.core.zones import zone_of
 from kefu.customers.models import Consent, Customer
 from kefu.notifications.bulk import notify_many
 from kefu.notifications.models import OutboxMessage
@@ -214,7 +214,7 @@ def _send_many(*, rows: list[Invitation], template: SurveyTemplate, now: datetim
         return
     unit = rows[0].organisation
     expires_at = now + timedelta(days=template.valid_days)
-    expires = date_format(timezone.localtime(expires_at, ZoneInfo(unit.timezone)), "n月j日")
+    expires = date_format(timezone.localtime(expires_at, zone_of(unit)), "n月j日")
     created = timezone.now()
     tokens: list[str] = []
     links: list[PortalLink] = []

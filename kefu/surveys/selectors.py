@@ -32,6 +32,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from kefu.core.scoping import Viewer, ancestor_ids, one_or_404, visible
+from kefu.core.zones import zone_of
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.surveys import builtin
 from kefu.surveys.models import Answer, Intervention, Invitation, Question, SurveyTemplate, SurveyTrigger
@@ -299,7 +300,7 @@ def monthly_trend(
 ) -> list[TrendPoint]:
     """Per month (in the viewer's unit's zone) and question group (P, F, A; CSAT; NPS; S): the
     average score, the average importance for experience points, and the NPS."""
-    zone = ZoneInfo(viewer.unit.timezone)
+    zone = zone_of(viewer.unit)
     answers = _submitted_answers(
         viewer, kind=kind, since=since, until=until, evaluated_id=evaluated_id, project_id=project_id
     ).filter(question__type=TREND_TYPES[kind], score__isnull=False)

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,6 +28,7 @@ from kefu.core.errors import InvalidInput
 from kefu.core.permissions import ensure_can
 from kefu.core.scoping import ancestor_ids, nearest
 from kefu.core.texts import stored_text
+from kefu.core.zones import zone_of
 from kefu.customers.models import Consent, Customer
 from kefu.customers.services import has_consent, timeline_record
 from kefu.notifications.models import Status as MessageStatus
@@ -513,7 +513,7 @@ def _send(*, invitation: Invitation, template: SurveyTemplate, now: datetime) ->
         ttl=expires_at - now,
         single_use=False,
     )
-    zone = ZoneInfo(invitation.organisation.timezone)
+    zone = zone_of(invitation.organisation)
     result = notify(
         event=INVITATION_EVENT,
         organisation=invitation.organisation,
@@ -875,7 +875,7 @@ def _intervention_link(intervention: Intervention) -> str:
 
 
 def _when(moment: datetime, unit: OrgUnit) -> str:
-    return date_format(timezone.localtime(moment, ZoneInfo(unit.timezone)), "n月j日 H:i")
+    return date_format(timezone.localtime(moment, zone_of(unit)), "n月j日 H:i")
 
 
 def open_intervention_if_needed(*, response: Response, now: datetime | None = None) -> Intervention | None:

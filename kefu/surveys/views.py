@@ -27,6 +27,7 @@ from kefu.core.errors import Forbidden, KefuError
 from kefu.core.pages import add_service_error, run_service, valid_filters
 from kefu.core.permissions import can
 from kefu.core.scoping import one_or_404
+from kefu.core.zones import zone_of
 from kefu.orgs.models import Membership
 from kefu.orgs.selectors import staff_list
 from kefu.properties.selectors import project_choices
@@ -61,10 +62,6 @@ DIMENSION_COLOURS = {"P": "#206bc4", "F": "#2fb344", "A": "#f76707"}
 class PageRequest(HttpRequest):
     htmx: HtmxDetails
     membership: Membership
-
-
-def _zone(viewer: Membership) -> ZoneInfo:
-    return ZoneInfo(viewer.unit.timezone)
 
 
 def _start_of(day: date | None, zone: ZoneInfo, *, next_day: bool = False) -> datetime | None:
@@ -452,7 +449,7 @@ def rates(request: PageRequest) -> HttpResponse:
     viewer = request.membership
     form = RateFilterForm(request.GET or None)
     filters = valid_filters(form)
-    zone = _zone(viewer)
+    zone = zone_of(viewer.unit)
     by = filters.get("by") or "template"
     rows = selectors.response_rates(
         viewer,
@@ -555,7 +552,7 @@ def results(request: PageRequest) -> HttpResponse:
         projects=project_choices(viewer=viewer),
     )
     filters = valid_filters(form)
-    zone = _zone(viewer)
+    zone = zone_of(viewer.unit)
     by = filters.get("by") or "staff"
     evaluated = filters.get("evaluated")
     project = filters.get("project")

@@ -14,9 +14,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from kefu.core.excel import workbook_bytes
+from kefu.core.zones import zone_of
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.standards.models import RequestKind
-from kefu.tickets.reports import DailySummary, SlaState, daily_rows, daily_summary, duration_text, sla_state, zone_of
+from kefu.tickets.reports import DailySummary, SlaState, daily_rows, daily_summary, duration_text, sla_state
 
 SUMMARY_SHEET = "汇总"
 ROWS_SHEET = "明细"

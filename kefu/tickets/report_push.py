@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from kefu.core.permissions import can, in_scope
+from kefu.core.zones import zone_of
 from kefu.notifications.models import OutboxMessage
 from kefu.notifications.services import notify
 from kefu.orgs.models import Membership, OrgUnit
-from kefu.tickets.reports import REPORT, daily_summary, default_report_day, zone_of
+from kefu.tickets.reports import REPORT, daily_summary, default_report_day
 
 PUSH_AFTER = time(8, 30)
 REPORTING_KINDS = (OrgUnit.Kind.GROUP, OrgUnit.Kind.CITY_COMPANY, OrgUnit.Kind.PROJECT_TEAM)

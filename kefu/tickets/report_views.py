@@ -15,6 +15,7 @@ from django_htmx.middleware import HtmxDetails
 from kefu.core.excel import XLSX_CONTENT_TYPE
 from kefu.core.pages import valid_filters
 from kefu.core.permissions import can
+from kefu.core.zones import local_today
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.standards.models import RequestKind
 from kefu.tickets import reports
@@ -48,7 +49,7 @@ def _report_choice(request: PageRequest) -> ReportChoice:
     """Unit, day and kind from the query string; a refused value falls back to its default and
     the form says why (a unit outside the viewer's subtree is not among the choices)."""
     viewer = request.membership
-    today = timezone.localdate(timezone.now(), reports.zone_of(viewer.unit))
+    today = local_today(viewer.unit)
     default_day = reports.default_report_day(unit=viewer.unit)
     data = None
     if request.GET:

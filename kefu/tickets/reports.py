@@ -8,8 +8,7 @@ million tickets reads only the day it asks for.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.db.models import (
     Avg,
@@ -34,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kefu.core.permissions import ensure_can
 from kefu.core.scoping import visible
+from kefu.core.zones import day_bounds, local_today, zone_of
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.orgs.selectors import unit_choices
 from kefu.standards.models import RequestKind
@@ -50,20 +50,9 @@ Status = Ticket.Status
 # --- shared pieces -----------------------------------------------------------------------------
 
 
-def zone_of(unit: OrgUnit) -> ZoneInfo:
-    return ZoneInfo(unit.timezone or "Asia/Shanghai")
-
-
-def day_bounds(unit: OrgUnit, day: date) -> tuple[datetime, datetime]:
-    """Midnight to midnight of `day` in the unit's zone, as aware datetimes."""
-    zone = zone_of(unit)
-    start = datetime.combine(day, time.min, zone)
-    return start, datetime.combine(day + timedelta(days=1), time.min, zone)
-
-
 def default_report_day(*, unit: OrgUnit, now: datetime | None = None) -> date:
     """Yesterday, in the unit's zone: the report is read in the morning about the day before."""
-    return timezone.localdate(now or timezone.now(), zone_of(unit)) - timedelta(days=1)
+    return local_today(unit, now) - timedelta(days=1)
 
 
 def breached_q(now: datetime) -> Q:

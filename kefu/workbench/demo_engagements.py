@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kefu.core.zones import local_today, zone_of
 from kefu.customers import services as customer_services
 from kefu.customers.models import Consent, ContactMethod, Customer
 from kefu.engagements import pushes
@@ -246,7 +246,7 @@ def _client(unit: OrgUnit, spec: ClientSpec) -> tuple[Customer, list[Customer]]:
 
 
 def _at(unit: OrgUnit, day: date, hour: int, minute: int, now: datetime) -> datetime:
-    moment = datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(unit.timezone))
+    moment = datetime.combine(day, time(hour, minute), tzinfo=zone_of(unit))
     return min(moment, now - timedelta(minutes=5))
 
 
@@ -262,7 +262,7 @@ def _commission(
     rng = random.Random(spec.key)  # noqa: S311 - demo data, not secrets
     manager = staff[spec.manager]
     client, contacts = clients[spec.client]
-    today = engagement_services.today_for(unit, now)
+    today = local_today(unit, now)
     starts_on = today - timedelta(days=spec.days_ago)
     at = _at(unit, starts_on, 9, 30, now)
     with clock(at):
