@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from rest_framework import serializers
@@ -33,3 +34,25 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+DECIMAL = re.compile(r"-?\d*(?:\.\d*)?")
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """An amount given as a JSON string ("1200.00"), as the API returns amounts; DRF alone would take
+    a number too, which the schema promises to refuse."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or not DECIMAL.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false as JSON; DRF alone would take "yes", 1 and "on"."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data

@@ -4,10 +4,13 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
 def viewer_of(request: Request) -> Any:
@@ -30,3 +33,36 @@ class ListApi(GenericAPIView):
     def paginated(self, queryset: Any, serializer_class: type[serializers.BaseSerializer]) -> Response:
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializer_class(page, many=True).data)
+
+
+class JsonBodyApi(APIView):
+    """Bodies are JSON only: in a form, an empty value would pass for a field left out."""
+
+    parser_classes = [JSONParser]
+
+
+def valid_body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The request body checked by `serializer_class`; a 400 naming the fields otherwise."""
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+def idempotency_key_parameter(*, max_length: int, noun: str) -> OpenApiParameter:
+    """The `Idempotency-Key` header of a create endpoint, for the schema."""
+    return OpenApiParameter(
+        "Idempotency-Key",
+        {"type": "string", "maxLength": max_length},
+        OpenApiParameter.HEADER,
+        description=f"Makes a retried create safe: the same key with the same body answers 200 with the {noun} "
+        "it created, and creates no second one; the same key with another body is a 409.",
+    )
+
+
+def idempotency_key(request: Request, *, max_length: int) -> str:
+    """The caller's `Idempotency-Key` header ("" when none), at most `max_length` characters."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > max_length:
+        message = gettext("Use at most %(max)s characters.") % {"max": max_length}
+        raise serializers.ValidationError({"Idempotency-Key": [message]})
+    return key

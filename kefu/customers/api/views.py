@@ -4,8 +4,6 @@ Mobiles and ID numbers leave the API masked only; revealing them in full is a pa
 is logged, not an API field.
 """
 
-from typing import Any
-
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -17,7 +15,7 @@ from rest_framework.views import APIView
 from kefu.core.api.filters import FilterSerializer, id_filter, parse_filters
 from kefu.core.api.pagination import KeysetPagination
 from kefu.core.api.serializers import ERROR_RESPONSES, ErrorSerializer
-from kefu.core.api.views import ListApi, resolve_or_field_error, viewer_of
+from kefu.core.api.views import ListApi, resolve_or_field_error, valid_body, viewer_of
 from kefu.customers import grading, merge, selectors, services
 from kefu.customers.api.serializers import (
     ConsentInputSerializer,
@@ -78,12 +76,6 @@ def _customer(request: Request, customer_id: int) -> Customer:
     return selectors.customer_get(viewer=viewer_of(request), customer_id=customer_id)
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 class CustomerListApi(ListApi):
     @extend_schema(
         operation_id="customer_list",
@@ -104,7 +96,7 @@ class CustomerListApi(ListApi):
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
-        fields = _valid(CustomerCreateInputSerializer, request)
+        fields = valid_body(CustomerCreateInputSerializer, request)
         unit_id = fields.pop("organisation", None)
         organisation = (
             resolve_or_field_error("organisation", lambda: orgunit_get(viewer=viewer, unit_id=unit_id))
@@ -139,7 +131,7 @@ class CustomerDetailApi(APIView):
         viewer = viewer_of(request)
         customer = _customer(request, customer_id)
         customer = services.customer_update(
-            actor=viewer, customer=customer, **_valid(CustomerUpdateInputSerializer, request)
+            actor=viewer, customer=customer, **valid_body(CustomerUpdateInputSerializer, request)
         )
         return Response(CustomerOutputSerializer(_customer(request, customer.pk)).data)
 
@@ -164,7 +156,7 @@ class CustomerHouseholdsApi(ListApi):
     def post(self, request: Request, customer_id: int) -> Response:
         viewer = viewer_of(request)
         customer = _customer(request, customer_id)
-        fields = _valid(HouseholdInputSerializer, request)
+        fields = valid_body(HouseholdInputSerializer, request)
         unit_id = fields.pop("unit")
         unit = resolve_or_field_error("unit", lambda: unit_get(viewer=viewer, unit_id=unit_id))
         household = services.household_add(actor=viewer, customer=customer, unit=unit, **fields)
@@ -192,7 +184,7 @@ class CustomerContactsApi(ListApi):
     def post(self, request: Request, customer_id: int) -> Response:
         customer = _customer(request, customer_id)
         contact = services.contact_add(
-            actor=viewer_of(request), customer=customer, **_valid(ContactInputSerializer, request)
+            actor=viewer_of(request), customer=customer, **valid_body(ContactInputSerializer, request)
         )
         return Response(ContactOutputSerializer(contact).data, status=201)
 
@@ -218,7 +210,7 @@ class CustomerConsentsApi(ListApi):
     def post(self, request: Request, customer_id: int) -> Response:
         customer = _customer(request, customer_id)
         consent = services.consent_grant(
-            actor=viewer_of(request), customer=customer, **_valid(ConsentInputSerializer, request)
+            actor=viewer_of(request), customer=customer, **valid_body(ConsentInputSerializer, request)
         )
         return Response(ConsentOutputSerializer(consent).data, status=201)
 
@@ -263,7 +255,7 @@ class CustomerMergeApi(APIView):
     def post(self, request: Request, customer_id: int) -> Response:
         viewer = viewer_of(request)
         target = _customer(request, customer_id)
-        fields = _valid(CustomerMergeInputSerializer, request)
+        fields = valid_body(CustomerMergeInputSerializer, request)
         source_id = fields.pop("source")
         source = resolve_or_field_error("source", lambda: selectors.customer_get(viewer=viewer, customer_id=source_id))
         merge.customer_merge(actor=viewer, target=target, source=source, note=fields["note"])
@@ -297,7 +289,7 @@ class CustomerGradeApi(APIView):
     def post(self, request: Request, customer_id: int) -> Response:
         customer = _customer(request, customer_id)
         services.customer_override_grade(
-            actor=viewer_of(request), customer=customer, **_valid(CustomerGradeInputSerializer, request)
+            actor=viewer_of(request), customer=customer, **valid_body(CustomerGradeInputSerializer, request)
         )
         return Response(CustomerOutputSerializer(_customer(request, customer.pk)).data)
 
@@ -313,7 +305,7 @@ class CustomerScoresApi(APIView):
     def post(self, request: Request, customer_id: int) -> Response:
         customer = _customer(request, customer_id)
         services.customer_set_scores(
-            actor=viewer_of(request), customer=customer, **_valid(CustomerScoresInputSerializer, request)
+            actor=viewer_of(request), customer=customer, **valid_body(CustomerScoresInputSerializer, request)
         )
         return Response(CustomerOutputSerializer(_customer(request, customer.pk)).data)
 
@@ -328,7 +320,7 @@ class CustomerTagsApi(APIView):
     def post(self, request: Request, customer_id: int) -> Response:
         customer = _customer(request, customer_id)
         tag = grading.customer_tag_add(
-            actor=viewer_of(request), customer=customer, **_valid(CustomerTagInputSerializer, request)
+            actor=viewer_of(request), customer=customer, **valid_body(CustomerTagInputSerializer, request)
         )
         return Response(TagOutputSerializer(tag).data, status=201)
 
@@ -374,7 +366,7 @@ class GradeRuleListApi(ListApi):
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
-        fields = _valid(GradeRuleInputSerializer, request)
+        fields = valid_body(GradeRuleInputSerializer, request)
         unit_id = fields.pop("organisation", None)
         organisation = (
             resolve_or_field_error("organisation", lambda: orgunit_get(viewer=viewer, unit_id=unit_id))

@@ -5,7 +5,6 @@ dates against the start, who may work on a commission). Output serializers read 
 selectors load.
 """
 
-import re
 from datetime import date
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from kefu.core.api.filters import MAX_ID
-from kefu.core.api.serializers import StrictCharField, StrictIntegerField
+from kefu.core.api.serializers import StrictBooleanField, StrictCharField, StrictDecimalField, StrictIntegerField
 from kefu.engagements.models import (
     ASPECT_CODES,
     Commission,
@@ -32,7 +31,6 @@ from kefu.surveys.models import Invitation
 
 TEXT_MAX = 4000
 REASON_MAX = 500
-AMOUNT = re.compile(r"-?\d{0,10}(?:\.\d{0,2})?")
 # Dates outside these years are typing mistakes; refusing them keeps date arithmetic in range.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
@@ -60,25 +58,6 @@ def _text(max_length: int, **kwargs: Any) -> serializers.CharField:
 
 def _blank_text(max_length: int, help_text: str = "") -> serializers.CharField:
     return StrictCharField(max_length=max_length, required=False, allow_blank=True, default="", help_text=help_text)
-
-
-class StrictDecimalField(serializers.DecimalField):
-    """An amount given as a JSON string ("1200.00"), as the API returns it; DRF alone would take
-    a number too, which the schema promises to refuse."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str) or not AMOUNT.fullmatch(data):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """true or false as JSON; DRF alone would take "yes", 1 and "on"."""
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 def _fee(**kwargs: Any) -> serializers.DecimalField:

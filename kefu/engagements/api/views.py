@@ -7,8 +7,7 @@ field. The services decide who may change what (403) and refuse broken rules (40
 
 from typing import Any
 
-from django.utils.translation import gettext
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -18,7 +17,15 @@ from rest_framework.views import APIView
 from kefu.core.api.filters import FilterSerializer, id_filter, parse_filters
 from kefu.core.api.pagination import KeysetPagination
 from kefu.core.api.serializers import ERROR_RESPONSES, ErrorSerializer
-from kefu.core.api.views import ListApi, resolve_or_field_error, viewer_of
+from kefu.core.api.views import (
+    JsonBodyApi,
+    ListApi,
+    idempotency_key,
+    idempotency_key_parameter,
+    resolve_or_field_error,
+    valid_body,
+    viewer_of,
+)
 from kefu.customers.selectors import customer_get
 from kefu.engagements import selectors, services
 from kefu.engagements.api.serializers import (
@@ -53,13 +60,7 @@ from kefu.properties.selectors import project_get
 WRITE_ERRORS = {**ERROR_RESPONSES, 409: ErrorSerializer}
 TAGS = ["commissions"]
 IDEMPOTENCY_KEY_MAX = Commission._meta.get_field("client_key").max_length
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
-    OpenApiParameter.HEADER,
-    description="Makes a retried create safe: the same key with the same body answers 200 with the commission "
-    "it opened, and opens no second one; the same key with another body is a 409.",
-)
+IDEMPOTENCY_KEY = idempotency_key_parameter(max_length=IDEMPOTENCY_KEY_MAX, noun="commission")
 
 
 class CommissionFilters(FilterSerializer):
@@ -108,18 +109,6 @@ class TaskPagination(KeysetPagination):
     ordering = ("due_on", "id")
 
 
-class JsonBodyApi(APIView):
-    """Bodies are JSON only: in a form, an empty value would pass for a field left out."""
-
-    parser_classes = [JSONParser]
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 def _commission(request: Request, commission_id: int) -> Commission:
     return selectors.commission_get(viewer_of(request), pk=commission_id)
 
@@ -160,14 +149,6 @@ def _people(viewer: Membership, fields: dict[str, Any]) -> dict[str, Any]:
     return {**fields, **resolved}
 
 
-def _idempotency_key(request: Request) -> str:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > IDEMPOTENCY_KEY_MAX:
-        message = gettext("Use at most %(max)s characters.") % {"max": IDEMPOTENCY_KEY_MAX}
-        raise serializers.ValidationError({"Idempotency-Key": [message]})
-    return key
-
-
 def _asks_for(commission: Commission, body: dict[str, Any]) -> bool:
     """Does a create body ask for the commission that its Idempotency-Key already opened?"""
     return (
@@ -204,7 +185,7 @@ class CommissionTypeListApi(ListApi):
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
-        fields = _valid(CommissionTypeInputSerializer, request)
+        fields = valid_body(CommissionTypeInputSerializer, request)
         type_ = services.commission_type_create(actor=viewer, unit=viewer.unit, **fields)
         type_ = selectors.commission_type_get(viewer, pk=type_.pk)
         return Response(CommissionTypeOutputSerializer(type_).data, status=201)
@@ -233,7 +214,7 @@ class CommissionTypeUpdateApi(JsonBodyApi):
     def post(self, request: Request, commission_type_id: int) -> Response:
         viewer = viewer_of(request)
         type_ = selectors.commission_type_get(viewer, pk=commission_type_id)
-        fields = _valid(CommissionTypeUpdateInputSerializer, request)
+        fields = valid_body(CommissionTypeUpdateInputSerializer, request)
         services.commission_type_update(actor=viewer, type_=type_, **fields)
         return Response(CommissionTypeOutputSerializer(selectors.commission_type_get(viewer, pk=type_.pk)).data)
 
@@ -270,8 +251,8 @@ class CommissionListApi(ListApi):
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
-        key = _idempotency_key(request)
-        body = _valid(CommissionCreateInputSerializer, request)
+        key = idempotency_key(request, max_length=IDEMPOTENCY_KEY_MAX)
+        body = valid_body(CommissionCreateInputSerializer, request)
         opened = selectors.commission_for_client_key(viewer, client_key=key)
         if opened is not None:
             if not _asks_for(opened, body):
@@ -308,7 +289,7 @@ class CommissionUpdateApi(JsonBodyApi):
     def post(self, request: Request, commission_id: int) -> Response:
         viewer = viewer_of(request)
         commission = _commission(request, commission_id)
-        fields = _people(viewer, _valid(CommissionUpdateInputSerializer, request))
+        fields = _people(viewer, valid_body(CommissionUpdateInputSerializer, request))
         commission = services.commission_update(actor=viewer, commission=commission, **fields)
         return _commission_response(request, commission)
 
@@ -340,7 +321,7 @@ class NodeCompleteApi(JsonBodyApi):
     )
     def post(self, request: Request, commission_id: int, node_id: int) -> Response:
         node = _node(request, commission_id, node_id)
-        fields = _valid(NodeCompleteInputSerializer, request)
+        fields = valid_body(NodeCompleteInputSerializer, request)
         services.node_complete(actor=viewer_of(request), node=node, **fields)
         return Response(NodeOutputSerializer(_node(request, commission_id, node.pk)).data)
 
@@ -354,7 +335,7 @@ class NodeSkipApi(JsonBodyApi):
     )
     def post(self, request: Request, commission_id: int, node_id: int) -> Response:
         node = _node(request, commission_id, node_id)
-        services.node_skip(actor=viewer_of(request), node=node, **_valid(ReasonInputSerializer, request))
+        services.node_skip(actor=viewer_of(request), node=node, **valid_body(ReasonInputSerializer, request))
         return Response(NodeOutputSerializer(_node(request, commission_id, node.pk)).data)
 
 
@@ -386,7 +367,7 @@ class PlanChangeCreateApi(JsonBodyApi):
     )
     def post(self, request: Request, commission_id: int) -> Response:
         commission = _commission(request, commission_id)
-        fields = _valid(PlanChangeInputSerializer, request)
+        fields = valid_body(PlanChangeInputSerializer, request)
         dates = {item["node"]: item["planned_on"] for item in fields["dates"]}
         change = services.plan_change(
             actor=viewer_of(request), commission=commission, reason=fields["reason"], dates=dates
@@ -409,7 +390,7 @@ class RiskCreateApi(JsonBodyApi):
     )
     def post(self, request: Request, commission_id: int) -> Response:
         commission = _commission(request, commission_id)
-        fields = _valid(RiskCreateInputSerializer, request)
+        fields = valid_body(RiskCreateInputSerializer, request)
         fields["node"] = _node_in(request, commission, fields["node"])
         risk = services.risk_raise(actor=viewer_of(request), commission=commission, **fields)
         return Response(RiskOutputSerializer(risk).data, status=201)
@@ -440,7 +421,7 @@ class DeliverableUploadApi(APIView):
     )
     def post(self, request: Request, commission_id: int) -> Response:
         commission = _commission(request, commission_id)
-        fields = _valid(DeliverableUploadInputSerializer, request)
+        fields = valid_body(DeliverableUploadInputSerializer, request)
         fields["node"] = _node_in(request, commission, fields["node"])
         deliverable = services.deliverable_add(actor=viewer_of(request), commission=commission, **fields)
         return Response(DeliverableOutputSerializer(deliverable).data, status=201)
@@ -475,7 +456,7 @@ class TaskCompleteApi(JsonBodyApi):
     def post(self, request: Request, task_id: int) -> Response:
         viewer = viewer_of(request)
         task = selectors.task_get(viewer, pk=task_id)
-        services.task_complete(actor=viewer, task=task, **_valid(TaskCompleteInputSerializer, request))
+        services.task_complete(actor=viewer, task=task, **valid_body(TaskCompleteInputSerializer, request))
         return Response(TaskOutputSerializer(selectors.task_get(viewer, pk=task.pk)).data)
 
 

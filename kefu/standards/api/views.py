@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from kefu.core.api.filters import FilterSerializer, id_filter, parse_filters
 from kefu.core.api.pagination import KeysetPagination
 from kefu.core.api.serializers import ERROR_RESPONSES, ErrorSerializer
-from kefu.core.api.views import ListApi, resolve_or_field_error, viewer_of
+from kefu.core.api.views import ListApi, resolve_or_field_error, valid_body, viewer_of
 from kefu.core.errors import KefuError
 from kefu.customers.models import Grade
 from kefu.orgs.models import Membership, OrgUnit
@@ -112,12 +112,6 @@ def _api_field_names() -> Iterator[None]:
         raise
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 def _calendar(request: Request, calendar_id: int) -> BusinessCalendar:
     return selectors.calendar_get(viewer=viewer_of(request), calendar_id=calendar_id)
 
@@ -166,7 +160,7 @@ class CalendarListApi(ListApi):
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
-        fields = _valid(CalendarCreateInputSerializer, request)
+        fields = valid_body(CalendarCreateInputSerializer, request)
         unit = _unit(viewer, fields.get("organisation"))
         calendar = services.calendar_create(
             actor=viewer, unit=unit, name=fields["name"], timezone_name=fields["timezone"]
@@ -206,7 +200,7 @@ class CalendarDaysApi(ListApi):
     )
     def post(self, request: Request, calendar_id: int) -> Response:
         calendar = _calendar(request, calendar_id)
-        fields = _valid(CalendarDayInputSerializer, request)
+        fields = valid_body(CalendarDayInputSerializer, request)
         with _api_field_names():
             entry = services.calendar_day_set(
                 actor=viewer_of(request),
@@ -228,7 +222,7 @@ class CalendarDayClearApi(APIView):
     )
     def post(self, request: Request, calendar_id: int) -> Response:
         calendar = _calendar(request, calendar_id)
-        fields = _valid(CalendarDayClearInputSerializer, request)
+        fields = valid_body(CalendarDayClearInputSerializer, request)
         services.calendar_day_clear(actor=viewer_of(request), calendar=calendar, day=fields["date"])
         return Response(status=204)
 
@@ -244,7 +238,7 @@ class CalendarLoadYearApi(APIView):
     )
     def post(self, request: Request, calendar_id: int) -> Response:
         calendar = _calendar(request, calendar_id)
-        year = _valid(CalendarLoadYearInputSerializer, request)["year"]
+        year = valid_body(CalendarLoadYearInputSerializer, request)["year"]
         count = services.calendar_load_year(actor=viewer_of(request), calendar=calendar, year=year)
         return Response(CalendarLoadYearOutputSerializer({"year": year, "days": count}).data)
 
@@ -260,7 +254,7 @@ class CalendarDueAtApi(APIView):
     )
     def post(self, request: Request, calendar_id: int) -> Response:
         calendar = _calendar(request, calendar_id)
-        query = _valid(DueAtInputSerializer, request)
+        query = valid_body(DueAtInputSerializer, request)
         due = selectors.calendar_due_at(
             calendar=calendar,
             start=query["start"],
@@ -295,7 +289,7 @@ class CategoryListApi(ListApi):
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
-        fields = _valid(CategoryInputSerializer, request)
+        fields = valid_body(CategoryInputSerializer, request)
         unit = _unit(viewer, fields.pop("organisation", None))
         category = services.category_create(actor=viewer, unit=unit, **fields)
         category = selectors.category_get(viewer=viewer, category_id=category.pk)
@@ -326,7 +320,7 @@ class PolicyListApi(ListApi):
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
-        fields = _valid(PolicyCreateInputSerializer, request)
+        fields = valid_body(PolicyCreateInputSerializer, request)
         unit = _unit(viewer, fields.pop("organisation", None))
         with _api_field_names():
             policy = services.policy_create(actor=viewer, unit=unit, **_policy_values(viewer, fields))
@@ -355,7 +349,7 @@ class PolicyDetailApi(APIView):
     def put(self, request: Request, policy_id: int) -> Response:
         viewer = viewer_of(request)
         policy = selectors.policy_get(viewer=viewer, policy_id=policy_id)
-        fields = _valid(PolicyUpdateInputSerializer, request)
+        fields = valid_body(PolicyUpdateInputSerializer, request)
         with _api_field_names():
             policy = services.policy_update(actor=viewer, policy=policy, **_policy_values(viewer, fields))
         return Response(PolicyOutputSerializer(selectors.policy_get(viewer=viewer, policy_id=policy.pk)).data)

@@ -7,9 +7,8 @@ on that field.
 
 from typing import Any
 
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -19,7 +18,15 @@ from rest_framework.views import APIView
 from kefu.core.api.filters import FilterSerializer, id_filter, parse_filters
 from kefu.core.api.pagination import KeysetPagination
 from kefu.core.api.serializers import ERROR_RESPONSES, ErrorSerializer
-from kefu.core.api.views import ListApi, resolve_or_field_error, viewer_of
+from kefu.core.api.views import (
+    JsonBodyApi,
+    ListApi,
+    idempotency_key,
+    idempotency_key_parameter,
+    resolve_or_field_error,
+    valid_body,
+    viewer_of,
+)
 from kefu.customers.selectors import customer_get
 from kefu.orgs.models import Membership
 from kefu.orgs.selectors import staff_get
@@ -53,13 +60,7 @@ from kefu.tickets.models import Channel, Ticket
 WRITE_ERRORS = {**ERROR_RESPONSES, 409: ErrorSerializer}
 TAGS = ["tickets"]
 IDEMPOTENCY_KEY_MAX = Ticket._meta.get_field("client_key").max_length
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
-    OpenApiParameter.HEADER,
-    description="Makes a retried create safe: the same key with the same body answers 200 with the ticket "
-    "it logged, and logs no second one; the same key with another body is a 409.",
-)
+IDEMPOTENCY_KEY = idempotency_key_parameter(max_length=IDEMPOTENCY_KEY_MAX, noun="ticket")
 
 
 class TicketFilters(FilterSerializer):
@@ -105,24 +106,12 @@ class HistoryPagination(KeysetPagination):
     ordering = ("created_at", "id")
 
 
-class JsonBodyApi(APIView):
-    """Bodies are JSON only: in a form, an empty value would pass for a field left out."""
-
-    parser_classes = [JSONParser]
-
-
 def _ticket(request: Request, ticket_id: int) -> Ticket:
     return selectors.ticket_get(viewer=viewer_of(request), ticket_id=ticket_id)
 
 
 def _ticket_response(request: Request, ticket: Ticket, status: int = 200) -> Response:
     return Response(TicketOutputSerializer(_ticket(request, ticket.pk)).data, status=status)
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
 
 
 def _handlers(viewer: Membership, fields: dict[str, Any]) -> dict[str, Any]:
@@ -147,14 +136,6 @@ def _category(viewer: Membership, category_id: int | None) -> Any:
     return resolve_or_field_error(
         "category", lambda: selectors.category_choice_get(viewer=viewer, category_id=category_id)
     )
-
-
-def _idempotency_key(request: Request) -> str:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > IDEMPOTENCY_KEY_MAX:
-        message = gettext("Use at most %(max)s characters.") % {"max": IDEMPOTENCY_KEY_MAX}
-        raise serializers.ValidationError({"Idempotency-Key": [message]})
-    return key
 
 
 def _asks_for(ticket: Ticket, body: dict[str, Any]) -> bool:
@@ -216,8 +197,8 @@ class TicketListApi(ListApi):
     )
     def post(self, request: Request) -> Response:
         viewer = viewer_of(request)
-        key = _idempotency_key(request)
-        body = _valid(TicketCreateInputSerializer, request)
+        key = idempotency_key(request, max_length=IDEMPOTENCY_KEY_MAX)
+        body = valid_body(TicketCreateInputSerializer, request)
         fields = dict(body)
         customer_id, unit_id = fields.pop("customer"), fields.pop("unit")
         fields["customer"] = resolve_or_field_error(
@@ -267,7 +248,7 @@ class TicketAssignApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         viewer = viewer_of(request)
         ticket = _ticket(request, ticket_id)
-        handlers = _handlers(viewer, _valid(TicketAssignInputSerializer, request))
+        handlers = _handlers(viewer, valid_body(TicketAssignInputSerializer, request))
         ticket = services.ticket_assign(actor=viewer, ticket=ticket, **handlers)
         return _ticket_response(request, ticket)
 
@@ -283,7 +264,7 @@ class TicketTransferApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         viewer = viewer_of(request)
         ticket = _ticket(request, ticket_id)
-        fields = _valid(TicketTransferInputSerializer, request)
+        fields = valid_body(TicketTransferInputSerializer, request)
         fields |= _handlers(viewer, fields)
         ticket = services.ticket_transfer(actor=viewer, ticket=ticket, **fields)
         return _ticket_response(request, ticket)
@@ -300,7 +281,7 @@ class TicketReplyApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         event = services.ticket_reply(
-            actor=viewer_of(request), ticket=ticket, **_valid(TicketReplyInputSerializer, request)
+            actor=viewer_of(request), ticket=ticket, **valid_body(TicketReplyInputSerializer, request)
         )
         return Response(TicketEventOutputSerializer(event).data, status=201)
 
@@ -316,7 +297,7 @@ class TicketNoteApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         event = services.ticket_note(
-            actor=viewer_of(request), ticket=ticket, **_valid(TicketNoteInputSerializer, request)
+            actor=viewer_of(request), ticket=ticket, **valid_body(TicketNoteInputSerializer, request)
         )
         return Response(TicketEventOutputSerializer(event).data, status=201)
 
@@ -332,7 +313,7 @@ class TicketPauseApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         ticket = services.ticket_pause(
-            actor=viewer_of(request), ticket=ticket, **_valid(TicketPauseInputSerializer, request)
+            actor=viewer_of(request), ticket=ticket, **valid_body(TicketPauseInputSerializer, request)
         )
         return _ticket_response(request, ticket)
 
@@ -362,7 +343,7 @@ class TicketResolveApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         ticket = services.ticket_resolve(
-            actor=viewer_of(request), ticket=ticket, **_valid(TicketResolveInputSerializer, request)
+            actor=viewer_of(request), ticket=ticket, **valid_body(TicketResolveInputSerializer, request)
         )
         return _ticket_response(request, ticket)
 
@@ -379,7 +360,7 @@ class TicketRevisitApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         ticket = services.ticket_revisit(
-            actor=viewer_of(request), ticket=ticket, **_valid(TicketRevisitInputSerializer, request)
+            actor=viewer_of(request), ticket=ticket, **valid_body(TicketRevisitInputSerializer, request)
         )
         return _ticket_response(request, ticket)
 
@@ -395,7 +376,7 @@ class TicketCloseApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         ticket = services.ticket_close(
-            actor=viewer_of(request), ticket=ticket, **_valid(TicketReasonInputSerializer, request)
+            actor=viewer_of(request), ticket=ticket, **valid_body(TicketReasonInputSerializer, request)
         )
         return _ticket_response(request, ticket)
 
@@ -411,7 +392,7 @@ class TicketReopenApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
         ticket = services.ticket_reopen(
-            actor=viewer_of(request), ticket=ticket, **_valid(TicketReasonInputSerializer, request)
+            actor=viewer_of(request), ticket=ticket, **valid_body(TicketReasonInputSerializer, request)
         )
         return _ticket_response(request, ticket)
 
@@ -428,7 +409,7 @@ class TicketMergeApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         viewer = viewer_of(request)
         source = _ticket(request, ticket_id)
-        target_id = _valid(TicketMergeInputSerializer, request)["target"]
+        target_id = valid_body(TicketMergeInputSerializer, request)["target"]
         target = resolve_or_field_error("target", lambda: selectors.ticket_get(viewer=viewer, ticket_id=target_id))
         target = services.ticket_merge(actor=viewer, source=source, target=target)
         return _ticket_response(request, target)
@@ -446,7 +427,7 @@ class TicketUpdateApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         viewer = viewer_of(request)
         ticket = _ticket(request, ticket_id)
-        fields = _valid(TicketUpdateInputSerializer, request)
+        fields = valid_body(TicketUpdateInputSerializer, request)
         fields["category"] = _category(viewer, fields.pop("category"))
         unit_id = fields.pop("unit")
         fields["unit"] = (
@@ -470,7 +451,7 @@ class TicketSplitApi(JsonBodyApi):
     def post(self, request: Request, ticket_id: int) -> Response:
         viewer = viewer_of(request)
         ticket = _ticket(request, ticket_id)
-        fields = _valid(TicketSplitInputSerializer, request)
+        fields = valid_body(TicketSplitInputSerializer, request)
         fields["category"] = _category(viewer, fields.pop("category"))
         child = services.ticket_split(actor=viewer, ticket=ticket, **fields)
         return _ticket_response(request, child, status=201)
@@ -515,7 +496,7 @@ class TicketAttachmentsApi(ListApi):
     )
     def post(self, request: Request, ticket_id: int) -> Response:
         ticket = _ticket(request, ticket_id)
-        upload = _valid(AttachmentUploadInputSerializer, request)["file"]
+        upload = valid_body(AttachmentUploadInputSerializer, request)["file"]
         try:
             attachment = services.attachment_add(actor=viewer_of(request), ticket=ticket, upload=upload)
         except InvalidAttachment as exc:
