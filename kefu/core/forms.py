@@ -27,3 +27,25 @@ class StyledForm(forms.Form):
                 widget = self.fields[name].widget
                 if "is-invalid" not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def date_field(label: Any, *, required: bool = False, help_text: Any = "") -> forms.DateField:
+    """A date picked in the browser's own date control, ISO in and out."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """A staff member, shown with their unit (two 李娜 in different teams stay apart)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} · {obj.unit.name}"
+
+
+class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} · {obj.unit.name}"

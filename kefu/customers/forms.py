@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kefu.core.forms import StyledForm
+from kefu.core.forms import StyledForm, date_field
 from kefu.customers.models import Consent, ContactMethod, Customer, Grade, Household, Tag
 from kefu.orgs.models import OrgUnit
 from kefu.properties.models import Building, Project, Unit
@@ -26,12 +26,6 @@ class OrgUnitChoiceField(forms.ModelChoiceField):
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
         return obj.label
-
-
-def _date_field(label: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
 
 
 class CustomerFilterForm(StyledForm):
@@ -94,10 +88,10 @@ class CustomerEditForm(StyledForm):
 
 class HouseholdDatesForm(StyledForm):
     role = forms.ChoiceField(label=_("Role"), choices=Household.Role.choices, initial=Household.Role.OWNER)
-    subscribed_on = _date_field(_("Subscription date"))
-    signed_on = _date_field(_("Signing date"))
-    delivered_on = _date_field(_("Delivery date"))
-    moved_in_on = _date_field(_("Move-in date"))
+    subscribed_on = date_field(_("Subscription date"))
+    signed_on = date_field(_("Signing date"))
+    delivered_on = date_field(_("Delivery date"))
+    moved_in_on = date_field(_("Move-in date"))
 
 
 class HouseholdAddForm(HouseholdDatesForm):

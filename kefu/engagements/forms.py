@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core.forms import StyledForm
+from kefu.core.forms import StaffChoiceField, StaffMultipleChoiceField, StyledForm, date_field
 from kefu.customers.models import Customer
 from kefu.engagements.models import Commission, CommissionType, FollowUpTemplate, Node, Owner, Risk
 from kefu.orgs.models import Membership
@@ -20,15 +20,6 @@ from kefu.surveys import builtin
 ASPECT_CHOICES = [
     (code, f"{code} {name}") for _group, _title, aspects in builtin.THREE_PRO_DIMENSIONS for code, name, _h in aspects
 ]
-
-
-def _date_field(label: Any, *, required: bool = False, help_text: Any = "") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
 
 
 def _text(label: Any, *, required: bool = True, rows: int = 3, max_length: int = 4000, **kwargs: Any) -> Any:
@@ -43,16 +34,6 @@ def _set_queryset(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
     field.queryset = queryset
 
 
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:
-        return f"{obj.name} · {obj.unit.name}"
-
-
-class MembersChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:
-        return f"{obj.name} · {obj.unit.name}"
-
-
 # Lists
 
 
@@ -63,7 +44,7 @@ class CommissionFilterForm(StyledForm):
     type = forms.ModelChoiceField(
         label=_("Commission type"), required=False, queryset=CommissionType.objects.none(), empty_label=_("All types")
     )
-    manager = MemberChoiceField(
+    manager = StaffChoiceField(
         label=_("Engagement manager"), required=False, queryset=Membership.objects.none(), empty_label=_("Anyone")
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
@@ -82,7 +63,7 @@ class TaskFilterForm(StyledForm):
         required=False,
         choices=[("", _("Open")), ("all", _("Open and done"))],
     )
-    assignee = MemberChoiceField(
+    assignee = StaffChoiceField(
         label=_("Assignee"), required=False, queryset=Membership.objects.none(), empty_label=_("Anyone")
     )
 
@@ -113,9 +94,9 @@ class CommissionForm(StyledForm):
         required=False,
         help_text=_("What the client most needs from this commission, in their words."),
     )
-    core_need_confirmed_on = _date_field(_("Core need confirmed in writing on"))
-    manager = MemberChoiceField(label=_("Engagement manager"), queryset=Membership.objects.none())
-    members = MembersChoiceField(
+    core_need_confirmed_on = date_field(_("Core need confirmed in writing on"))
+    manager = StaffChoiceField(label=_("Engagement manager"), queryset=Membership.objects.none())
+    members = StaffMultipleChoiceField(
         label=_("Team members"),
         required=False,
         queryset=Membership.objects.none(),
@@ -129,8 +110,8 @@ class CommissionForm(StyledForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("They hear of every node and evaluate the service. Left empty, a person client is the contact."),
     )
-    starts_on = _date_field(_("Starts on"), required=True)
-    due_on = _date_field(_("Due on"), help_text=_("Left empty, the last node's planned date."))
+    starts_on = date_field(_("Starts on"), required=True)
+    due_on = date_field(_("Due on"), help_text=_("Left empty, the last node's planned date."))
     fee_amount = forms.DecimalField(label=_("Fee (yuan)"), required=False, min_value=0, max_digits=12, decimal_places=2)
     project = forms.ModelChoiceField(
         label=_("Project"), required=False, queryset=Project.objects.none(), empty_label=_("No project")
@@ -167,7 +148,7 @@ class CommissionForm(StyledForm):
 
 
 class NodeCompleteForm(StyledForm):
-    actual_on = _date_field(_("Done on"), required=True)
+    actual_on = date_field(_("Done on"), required=True)
     note = _text(_("Notes"), required=False, rows=2)
 
 
@@ -184,7 +165,7 @@ class PlanChangeForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.nodes = list(nodes)
         for node in self.nodes:
-            field = _date_field(node.name, required=True)
+            field = date_field(node.name, required=True)
             field.initial = node.planned_on
             field.widget.attrs["class"] = "form-control"
             self.fields[f"date_{node.pk}"] = field
@@ -306,8 +287,8 @@ class StatisticsFilterForm(StyledForm):
             ("commission", _("Commission")),
         ],
     )
-    since = _date_field(_("Started from"))
-    until = _date_field(_("Started until"))
+    since = date_field(_("Started from"))
+    until = date_field(_("Started until"))
     type = forms.ModelChoiceField(
         label=_("Commission type"), required=False, queryset=CommissionType.objects.none(), empty_label=_("All types")
     )
@@ -318,8 +299,8 @@ class StatisticsFilterForm(StyledForm):
 
 
 class PeriodForm(StyledForm):
-    since = _date_field(_("Started from"))
-    until = _date_field(_("Started until"))
+    since = date_field(_("Started from"))
+    until = date_field(_("Started until"))
 
 
 class WeightsForm(StyledForm):

@@ -11,7 +11,7 @@ from django.core.validators import URLValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core.forms import StyledForm
+from kefu.core.forms import StyledForm, date_field
 from kefu.notifications import events
 from kefu.notifications.channels.base import SettingField
 from kefu.notifications.models import Channel, Status
@@ -19,12 +19,6 @@ from kefu.notifications.settings_services import DAILY_CAP_RANGE
 from kefu.orgs.models import OrgUnit
 
 ENV_HINT = _("Or write env:NAME to read it from the environment variable NAME when sending.")
-
-
-def _date_field(label: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
 
 
 def event_choices() -> list[tuple[str, Any]]:
@@ -36,8 +30,8 @@ class MessageFilterForm(StyledForm):
     event = forms.ChoiceField(label=_("Event"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices])
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses")), *Status.choices])
-    created_from = _date_field(_("From"))
-    created_to = _date_field(_("Until"))
+    created_from = date_field(_("From"))
+    created_to = date_field(_("Until"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

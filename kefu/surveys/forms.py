@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core.forms import StyledForm
+from kefu.core.forms import StaffChoiceField, StyledForm, date_field
 from kefu.orgs.models import Membership
 from kefu.properties.models import Project
 from kefu.surveys.models import Intervention, Question, SurveyTemplate, SurveyTrigger
@@ -18,17 +18,6 @@ from kefu.surveys.models import Intervention, Question, SurveyTemplate, SurveyTr
 # type belongs to the built-in template.
 CUSTOM_TYPES = (Question.Type.SCALE5, Question.Type.NPS, Question.Type.CHOICE, Question.Type.TEXT)
 MAX_DELAY_HOURS = 90 * 24
-
-
-def _date_field(label: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:
-        return f"{obj.name} · {obj.unit.name}"
 
 
 # Templates
@@ -190,8 +179,8 @@ class RateFilterForm(StyledForm):
             ("staff", _("Staff member")),
         ],
     )
-    since = _date_field(_("From"))
-    until = _date_field(_("Until"))
+    since = date_field(_("From"))
+    until = date_field(_("Until"))
 
 
 class ResultFilterForm(StyledForm):
@@ -200,9 +189,9 @@ class ResultFilterForm(StyledForm):
         required=False,
         choices=[("staff", _("Staff member")), ("team", _("Team")), ("project", _("Project"))],
     )
-    since = _date_field(_("From"))
-    until = _date_field(_("Until"))
-    evaluated = MemberChoiceField(
+    since = date_field(_("From"))
+    until = date_field(_("Until"))
+    evaluated = StaffChoiceField(
         label=_("Staff member"), required=False, queryset=Membership.objects.none(), empty_label=_("All staff")
     )
     project = forms.ModelChoiceField(
@@ -227,7 +216,7 @@ class InterventionFilterForm(StyledForm):
         required=False,
         choices=[("", _("All statuses")), ("open", _("Not closed")), *Intervention.Status.choices],
     )
-    assignee = MemberChoiceField(
+    assignee = StaffChoiceField(
         label=_("Followed up by"), required=False, queryset=Membership.objects.none(), empty_label=_("Anyone")
     )
 

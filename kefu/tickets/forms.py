@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kefu.core.forms import StyledForm
+from kefu.core.forms import StyledForm, date_field
 from kefu.customers.models import Customer
 from kefu.orgs.models import Membership, OrgUnit
 from kefu.properties.models import Building, Project, Unit
@@ -66,12 +66,6 @@ class PhotosField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def _date_field(label: Any) -> forms.DateField:
-    return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-
-
 def _text(label: Any, rows: int = 3, **kwargs: Any) -> forms.CharField:
     return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
 
@@ -107,8 +101,8 @@ class TicketFilterForm(StyledForm):
     breached = forms.BooleanField(label=_("Breached"), required=False)
     due_soon = forms.BooleanField(label=_("Due within 2 hours"), required=False)
     waiting = forms.BooleanField(label=_("Waiting for the customer"), required=False)
-    received_from = _date_field(_("Received from"))
-    received_to = _date_field(_("Received until"))
+    received_from = date_field(_("Received from"))
+    received_to = date_field(_("Received until"))
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args: Any, projects: QuerySet[Project], staff: QuerySet[Membership], **kwargs: Any) -> None:
