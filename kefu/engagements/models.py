@@ -2,6 +2,8 @@
 consultancy runs for its clients, their nodes, deliverables, risks and changes of plan, the
 evaluations the client is asked for, and the follow-up tasks after delivery."""
 
+from datetime import date
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -229,6 +231,10 @@ class Node(BaseModel):
     def __str__(self) -> str:
         return self.name
 
+    def is_overdue(self, today: date) -> bool:
+        """Still open after its planned day (`today` in the unit's zone)."""
+        return self.status in self.OPEN_STATUSES and self.planned_on < today
+
 
 class Deliverable(BaseModel):
     commission = models.ForeignKey(
@@ -254,6 +260,14 @@ class Deliverable(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def download_name(self) -> str:
+        """The name to save the file under: the given name, with the stored file's extension."""
+        extension = self.file.name.rsplit(".", 1)[-1] if "." in self.file.name else ""
+        if not extension or self.name.endswith(f".{extension}"):
+            return self.name
+        return f"{self.name}.{extension}"
 
 
 class Risk(BaseModel):

@@ -9,8 +9,7 @@ claims each node with a guarded update, so two scans at once escalate it once.""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -41,7 +40,7 @@ def staff_link(commission: Commission) -> str:
     return settings.KEFU_BASE_URL + reverse("engagements:commission_detail", args=[commission.pk])
 
 
-def _day(value: Any, commission: Commission) -> str:
+def _day(value: date) -> str:
     return date_format(value, "n月j日")
 
 
@@ -68,7 +67,7 @@ def push_node(*, node: Node, commission: Commission, kind: str, now: datetime) -
                 "node_name": node.name,
                 "message": node.push_text,
                 "next_node": following.name if following is not None else "—",
-                "planned_on": _day(node.planned_on, commission),
+                "planned_on": _day(node.planned_on),
                 "link": link,
             },
             now=now,
@@ -135,14 +134,12 @@ def _escalate(*, node: Node, commission: Commission, now: datetime) -> None:
         "commission_title": commission.title,
         "customer_name": commission.client.name,
         "node_name": node.name,
-        "planned_on": _day(node.planned_on, commission),
+        "planned_on": _day(node.planned_on),
         "link": link,
     }
     supervisor = supervisor_of(member=commission.manager, unit=commission.organisation)
-    told = []
-    for member in [commission.manager, supervisor]:
-        if member is None or member.name in told:
-            continue
+    told: list[str] = []
+    for member in dict.fromkeys(m for m in (commission.manager, supervisor) if m is not None):
         notify(
             event="commission.late_escalation",
             organisation=commission.organisation,
@@ -236,7 +233,7 @@ def remind_due_tasks(now: datetime | None = None) -> dict[str, int]:
                         "commission_title": commission.title,
                         "customer_name": commission.client.name,
                         "task": task.title,
-                        "due_on": _day(task.due_on, commission),
+                        "due_on": _day(task.due_on),
                         "link": link,
                     },
                     url=link.removeprefix(settings.KEFU_BASE_URL),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.core.errors import Forbidden, InvalidInput
-from kefu.core.permissions import can, ensure_can
+from kefu.core.permissions import can, ensure_can, in_scope
 from kefu.core.scoping import ancestor_ids, nearest
 from kefu.core.texts import stored_text
 from kefu.core.zones import local_today
@@ -431,14 +431,20 @@ def _locked(commission: Commission) -> Commission:
     )
 
 
+def works_on(actor: Membership, commission: Commission) -> bool:
+    """Managers and members run their own commissions; supervisors and administrators any in
+    their scope. Reads the members the caller prefetched, if it did."""
+    if not can(actor, "engagements.work") or not in_scope(actor, commission.organisation):
+        return False
+    if can(actor, "engagements.supervise") or actor.pk == commission.manager_id:
+        return True
+    return any(member.pk == actor.pk for member in commission.members.all())
+
+
 def _ensure_works_on(actor: Membership, commission: Commission) -> None:
-    """Managers and members run their own commissions; supervisors and administrators any in their scope."""
     ensure_can(actor, "engagements.work", commission.organisation)
-    if can(actor, "engagements.supervise"):
-        return
-    if actor.pk == commission.manager_id or commission.members.filter(pk=actor.pk).exists():
-        return
-    raise Forbidden(_("Only the commission's team or a supervisor can change it."))
+    if not works_on(actor, commission):
+        raise Forbidden(_("Only the commission's team or a supervisor can change it."))
 
 
 def _ensure_open(commission: Commission) -> None:

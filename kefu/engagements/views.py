@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -234,15 +234,6 @@ def commission_edit(request: PageRequest, commission_id: int) -> HttpResponse:
 # The commission's page
 
 
-def _works_on(viewer: Membership, commission: Commission) -> bool:
-    """The same rule as the services': the team, or a supervisor or administrator."""
-    if not can(viewer, "engagements.work"):
-        return False
-    if can(viewer, "engagements.supervise"):
-        return True
-    return viewer.pk == commission.manager_id or any(m.pk == viewer.pk for m in commission.members.all())
-
-
 def _detail_page(
     request: PageRequest,
     commission: Commission,
@@ -257,7 +248,7 @@ def _detail_page(
     nodes = list(commission.nodes.all())
     open_nodes = [n for n in nodes if n.status in Node.OPEN_STATUSES]
     for node in nodes:
-        node.is_late = node.status in Node.OPEN_STATUSES and node.planned_on < today  # type: ignore[attr-defined]
+        node.is_late = node.is_overdue(today)  # type: ignore[attr-defined]
         own = node_forms.get(node.pk, {})
         node.complete_form = own.get("complete") or NodeCompleteForm(  # type: ignore[attr-defined]
             initial={"actual_on": min(today, max(node.planned_on, commission.starts_on))},
@@ -279,10 +270,10 @@ def _detail_page(
         "nodes_done": sum(1 for n in nodes if n.status not in Node.OPEN_STATUSES),
         "late_count": sum(1 for n in nodes if n.is_late),  # type: ignore[attr-defined]
         "is_open": is_open,
-        "can_work": is_open and _works_on(viewer, commission),
+        "can_work": is_open and services.works_on(viewer, commission),
         "can_cancel": is_open and can(viewer, "engagements.supervise"),
-        "can_close": commission.status == Commission.Status.DELIVERED and _works_on(viewer, commission),
-        "can_follow_up": _works_on(viewer, commission),
+        "can_close": commission.status == Commission.Status.DELIVERED and services.works_on(viewer, commission),
+        "can_follow_up": services.works_on(viewer, commission),
         "plan_form": forms.get("plan") or (PlanChangeForm(nodes=open_nodes) if open_nodes else None),
         "deliverable_form": forms.get("deliverable") or DeliverableForm(nodes=nodes),
         "risk_form": forms.get("risk") or RiskForm(nodes=nodes),
@@ -506,13 +497,11 @@ def deliverable_add(request: PageRequest, commission_id: int) -> HttpResponse:
 def deliverable_download(request: PageRequest, commission_id: int, deliverable_id: int) -> FileResponse:
     commission = selectors.commission_get(request.membership, pk=commission_id)
     deliverable = one_or_404(commission.deliverables.all(), pk=deliverable_id)
-    extension = deliverable.file.name.rsplit(".", 1)[-1] if "." in deliverable.file.name else ""
-    filename = deliverable.name if not extension or deliverable.name.endswith(f".{extension}") else None
-    return FileResponse(
-        deliverable.file.open("rb"),
-        as_attachment=True,
-        filename=filename or f"{deliverable.name}.{extension}",
-    )
+    try:
+        handle = deliverable.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=deliverable.download_name)
 
 
 @require_POST

@@ -26,7 +26,7 @@ def _rows(commission: Commission) -> list[NodeRow]:
     rows = []
     for node in commission.nodes.all():
         is_open = node.status in Node.OPEN_STATUSES
-        is_late = node.planned_on < today if is_open else bool(node.delay_days)
+        is_late = node.is_overdue(today) or bool(node.delay_days)
         rows.append(NodeRow(node=node, is_open=is_open, is_late=is_late))
     return rows
 
@@ -64,6 +64,4 @@ def commission_file(request: PortalRequest, commission_id: int, deliverable_id: 
         handle = deliverable.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    extension = deliverable.file.name.rsplit(".", 1)[-1] if "." in deliverable.file.name else ""
-    filename = deliverable.name if not extension or deliverable.name.endswith(f".{extension}") else None
-    return FileResponse(handle, as_attachment=True, filename=filename or f"{deliverable.name}.{extension}")
+    return FileResponse(handle, as_attachment=True, filename=deliverable.download_name)

@@ -242,6 +242,10 @@ class Invitation(OrgOwnedModel):
     def __str__(self) -> str:
         return f"{self.subject} · {self.customer_id}"
 
+    def asks(self, code: str) -> bool:
+        """Whether this invitation asks the question: all of its version's, or the codes it names."""
+        return not self.codes or code in self.codes
+
 
 class Response(BaseModel):
     """The answers to one invitation. Saved as the customer goes; submitted once."""

@@ -438,7 +438,7 @@ def survey_screens(invitation: Invitation) -> list[Screen]:
     answers = {a.question_id: a for a in Answer.objects.filter(response__invitation=invitation)}
     screens: list[Screen] = []
     for question in invitation.version.questions.all():
-        if invitation.codes and question.code not in invitation.codes:
+        if not invitation.asks(question.code):
             continue
         if not screens or screens[-1].group != question.group:
             screens.append(Screen(group=question.group, title=question.group_title, questions=[]))

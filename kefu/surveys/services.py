@@ -723,11 +723,6 @@ def _stored(answer: Answer | None) -> dict[str, Any]:
     return {field: getattr(answer, field) for field in ANSWER_FIELDS}
 
 
-def asks(invitation: Invitation, code: str) -> bool:
-    """Whether the invitation asks this question: all of its version's, or the codes it names."""
-    return not invitation.codes or code in invitation.codes
-
-
 @transaction.atomic
 def answer(
     *,
@@ -747,7 +742,7 @@ def answer(
     )
     if invitation.status in (Status.SCHEDULED, Status.SKIPPED):
         raise SurveyNotOpen()
-    questions = {q.code: q for q in invitation.version.questions.all() if asks(invitation, q.code)}
+    questions = {q.code: q for q in invitation.version.questions.all() if invitation.asks(q.code)}
     cleaned: dict[str, dict[str, Any]] = {}
     for code, raw in answers.items():
         question = questions.get(str(code))
