@@ -85,7 +85,10 @@ def commission_list(
     if type_id:
         rows = rows.filter(type_id=type_id)
     if manager_id:
-        rows = rows.filter(Q(manager_id=manager_id) | Q(members__pk=manager_id)).distinct()
+        # A subquery, not a join: joining the members would repeat each commission per member
+        # and multiply the node counts below.
+        member_of = Commission.members.through.objects.filter(membership_id=manager_id).values("commission_id")
+        rows = rows.filter(Q(manager_id=manager_id) | Q(pk__in=member_of))
     if client_id:
         rows = rows.filter(client_id=client_id)
     if query:
