@@ -7,10 +7,8 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 
 def viewer_of(request: Request) -> Any:
@@ -33,12 +31,6 @@ class ListApi(GenericAPIView):
     def paginated(self, queryset: Any, serializer_class: type[serializers.BaseSerializer]) -> Response:
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializer_class(page, many=True).data)
-
-
-class JsonBodyApi(APIView):
-    """Bodies are JSON only: in a form, an empty value would pass for a field left out."""
-
-    parser_classes = [JSONParser]
 
 
 def valid_body(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -7,7 +7,6 @@ is logged, not an API field.
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -346,9 +345,6 @@ class CustomerTagDetailApi(APIView):
 
 
 class GradeRuleListApi(ListApi):
-    # JSON only: in a form body an empty organisation would pass for one left out.
-    parser_classes = [JSONParser]
-
     @extend_schema(
         operation_id="graderule_list",
         responses={200: GradeRuleOutputSerializer(many=True), **ERROR_RESPONSES},

@@ -9,7 +9,7 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,7 +18,6 @@ from kefu.core.api.filters import FilterSerializer, id_filter, parse_filters
 from kefu.core.api.pagination import KeysetPagination
 from kefu.core.api.serializers import ERROR_RESPONSES, ErrorSerializer
 from kefu.core.api.views import (
-    JsonBodyApi,
     ListApi,
     idempotency_key,
     idempotency_key_parameter,
@@ -165,7 +164,6 @@ def _asks_for(commission: Commission, body: dict[str, Any]) -> bool:
 
 class CommissionTypeListApi(ListApi):
     pagination_class = NamePagination
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="commission_type_list",
@@ -202,7 +200,7 @@ class CommissionTypeDetailApi(APIView):
         return Response(CommissionTypeOutputSerializer(type_).data)
 
 
-class CommissionTypeUpdateApi(JsonBodyApi):
+class CommissionTypeUpdateApi(APIView):
     @extend_schema(
         operation_id="commission_type_update",
         request=CommissionTypeUpdateInputSerializer,
@@ -224,7 +222,6 @@ class CommissionTypeUpdateApi(JsonBodyApi):
 
 class CommissionListApi(ListApi):
     pagination_class = CommissionPagination
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="commission_list",
@@ -278,7 +275,7 @@ class CommissionDetailApi(APIView):
         return _commission_response(request, _commission(request, commission_id))
 
 
-class CommissionUpdateApi(JsonBodyApi):
+class CommissionUpdateApi(APIView):
     @extend_schema(
         operation_id="commission_update",
         request=CommissionUpdateInputSerializer,
@@ -297,7 +294,7 @@ class CommissionUpdateApi(JsonBodyApi):
 # Nodes ----------------------------------------------------------------------------------------------
 
 
-class NodeStartApi(JsonBodyApi):
+class NodeStartApi(APIView):
     @extend_schema(
         operation_id="commission_node_start",
         request=None,
@@ -310,7 +307,7 @@ class NodeStartApi(JsonBodyApi):
         return Response(NodeOutputSerializer(_node(request, commission_id, node.pk)).data)
 
 
-class NodeCompleteApi(JsonBodyApi):
+class NodeCompleteApi(APIView):
     @extend_schema(
         operation_id="commission_node_complete",
         request=NodeCompleteInputSerializer,
@@ -326,7 +323,7 @@ class NodeCompleteApi(JsonBodyApi):
         return Response(NodeOutputSerializer(_node(request, commission_id, node.pk)).data)
 
 
-class NodeSkipApi(JsonBodyApi):
+class NodeSkipApi(APIView):
     @extend_schema(
         operation_id="commission_node_skip",
         request=ReasonInputSerializer,
@@ -339,7 +336,7 @@ class NodeSkipApi(JsonBodyApi):
         return Response(NodeOutputSerializer(_node(request, commission_id, node.pk)).data)
 
 
-class NodeEvaluateApi(JsonBodyApi):
+class NodeEvaluateApi(APIView):
     @extend_schema(
         operation_id="commission_node_evaluate",
         request=None,
@@ -357,7 +354,7 @@ class NodeEvaluateApi(JsonBodyApi):
 # Plan changes, risks, deliverables ------------------------------------------------------------------
 
 
-class PlanChangeCreateApi(JsonBodyApi):
+class PlanChangeCreateApi(APIView):
     @extend_schema(
         operation_id="commission_plan_change",
         request=PlanChangeInputSerializer,
@@ -381,7 +378,7 @@ def _node_in(request: Request, commission: Commission, node_id: int | None) -> N
     return resolve_or_field_error("node", lambda: _node(request, commission.pk, node_id))
 
 
-class RiskCreateApi(JsonBodyApi):
+class RiskCreateApi(APIView):
     @extend_schema(
         operation_id="commission_risk_create",
         request=RiskCreateInputSerializer,
@@ -396,7 +393,7 @@ class RiskCreateApi(JsonBodyApi):
         return Response(RiskOutputSerializer(risk).data, status=201)
 
 
-class RiskCloseApi(JsonBodyApi):
+class RiskCloseApi(APIView):
     @extend_schema(
         operation_id="commission_risk_close",
         request=None,
@@ -446,7 +443,7 @@ class TaskListApi(ListApi):
         return self.paginated(tasks, TaskOutputSerializer)
 
 
-class TaskCompleteApi(JsonBodyApi):
+class TaskCompleteApi(APIView):
     @extend_schema(
         operation_id="commission_task_complete",
         request=TaskCompleteInputSerializer,

@@ -3,43 +3,44 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from kefu.core.api.filters import MAX_ID
+from kefu.core.api.serializers import StrictCharField, StrictIntegerField
 from kefu.properties.models import Building, CommonPart, Project, Unit
 
 # Input serializers check shape only; the services check the rules (scope, floors, areas, codes).
 
 
 class ProjectInputSerializer(serializers.Serializer):
-    organisation = serializers.IntegerField(
+    organisation = StrictIntegerField(
         min_value=1, max_value=MAX_ID, help_text="Organisation unit that owns the project."
     )
-    name = serializers.CharField(max_length=100)
+    name = StrictCharField(max_length=100)
     code = serializers.SlugField(max_length=40)
-    city = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    district = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = StrictCharField(max_length=50, required=False, allow_blank=True, default="")
+    district = StrictCharField(max_length=50, required=False, allow_blank=True, default="")
+    address = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
     planned_delivery_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class BuildingInputSerializer(serializers.Serializer):
-    project = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    code = serializers.CharField(max_length=20)
-    name = serializers.CharField(max_length=50)
-    floors_above = serializers.IntegerField(min_value=1, max_value=200)
-    floors_below = serializers.IntegerField(min_value=0, max_value=20, required=False, default=0)
+    project = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    code = StrictCharField(max_length=20)
+    name = StrictCharField(max_length=50)
+    floors_above = StrictIntegerField(min_value=1, max_value=200)
+    floors_below = StrictIntegerField(min_value=0, max_value=20, required=False, default=0)
 
 
 class UnitInputSerializer(serializers.Serializer):
-    building = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    entrance = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
-    floor = serializers.IntegerField(min_value=-20, max_value=200)
-    number = serializers.CharField(max_length=20)
+    building = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    entrance = StrictCharField(max_length=10, required=False, allow_blank=True, default="")
+    floor = StrictIntegerField(min_value=-20, max_value=200)
+    number = StrictCharField(max_length=20)
     gross_area = serializers.DecimalField(
         max_digits=9, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True, default=None
     )
     usable_area = serializers.DecimalField(
         max_digits=9, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True, default=None
     )
-    layout = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    layout = StrictCharField(max_length=30, required=False, allow_blank=True, default="")
     delivery_standard = serializers.ChoiceField(
         choices=Unit.DeliveryStandard.choices, required=False, default=Unit.DeliveryStandard.SHELL
     )

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +19,6 @@ from kefu.core.api.filters import FilterSerializer, id_filter, parse_filters
 from kefu.core.api.pagination import KeysetPagination
 from kefu.core.api.serializers import ERROR_RESPONSES, ErrorSerializer
 from kefu.core.api.views import (
-    JsonBodyApi,
     ListApi,
     idempotency_key,
     idempotency_key_parameter,
@@ -166,7 +165,6 @@ def _replay(request: Request, ticket: Ticket, body: dict[str, Any]) -> Response:
 
 class TicketListApi(ListApi):
     pagination_class = TicketPagination
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="ticket_list",
@@ -237,7 +235,7 @@ class TicketDetailApi(APIView):
         return Response(TicketOutputSerializer(_ticket(request, ticket_id)).data)
 
 
-class TicketAssignApi(JsonBodyApi):
+class TicketAssignApi(APIView):
     @extend_schema(
         operation_id="ticket_assign",
         request=TicketAssignInputSerializer,
@@ -253,7 +251,7 @@ class TicketAssignApi(JsonBodyApi):
         return _ticket_response(request, ticket)
 
 
-class TicketTransferApi(JsonBodyApi):
+class TicketTransferApi(APIView):
     @extend_schema(
         operation_id="ticket_transfer",
         request=TicketTransferInputSerializer,
@@ -270,7 +268,7 @@ class TicketTransferApi(JsonBodyApi):
         return _ticket_response(request, ticket)
 
 
-class TicketReplyApi(JsonBodyApi):
+class TicketReplyApi(APIView):
     @extend_schema(
         operation_id="ticket_reply",
         request=TicketReplyInputSerializer,
@@ -286,7 +284,7 @@ class TicketReplyApi(JsonBodyApi):
         return Response(TicketEventOutputSerializer(event).data, status=201)
 
 
-class TicketNoteApi(JsonBodyApi):
+class TicketNoteApi(APIView):
     @extend_schema(
         operation_id="ticket_note",
         request=TicketNoteInputSerializer,
@@ -302,7 +300,7 @@ class TicketNoteApi(JsonBodyApi):
         return Response(TicketEventOutputSerializer(event).data, status=201)
 
 
-class TicketPauseApi(JsonBodyApi):
+class TicketPauseApi(APIView):
     @extend_schema(
         operation_id="ticket_pause",
         request=TicketPauseInputSerializer,
@@ -318,7 +316,7 @@ class TicketPauseApi(JsonBodyApi):
         return _ticket_response(request, ticket)
 
 
-class TicketResumeApi(JsonBodyApi):
+class TicketResumeApi(APIView):
     @extend_schema(
         operation_id="ticket_resume",
         request=None,
@@ -332,7 +330,7 @@ class TicketResumeApi(JsonBodyApi):
         return _ticket_response(request, ticket)
 
 
-class TicketResolveApi(JsonBodyApi):
+class TicketResolveApi(APIView):
     @extend_schema(
         operation_id="ticket_resolve",
         request=TicketResolveInputSerializer,
@@ -348,7 +346,7 @@ class TicketResolveApi(JsonBodyApi):
         return _ticket_response(request, ticket)
 
 
-class TicketRevisitApi(JsonBodyApi):
+class TicketRevisitApi(APIView):
     @extend_schema(
         operation_id="ticket_revisit",
         request=TicketRevisitInputSerializer,
@@ -365,7 +363,7 @@ class TicketRevisitApi(JsonBodyApi):
         return _ticket_response(request, ticket)
 
 
-class TicketCloseApi(JsonBodyApi):
+class TicketCloseApi(APIView):
     @extend_schema(
         operation_id="ticket_close",
         request=TicketReasonInputSerializer,
@@ -381,7 +379,7 @@ class TicketCloseApi(JsonBodyApi):
         return _ticket_response(request, ticket)
 
 
-class TicketReopenApi(JsonBodyApi):
+class TicketReopenApi(APIView):
     @extend_schema(
         operation_id="ticket_reopen",
         request=TicketReasonInputSerializer,
@@ -397,7 +395,7 @@ class TicketReopenApi(JsonBodyApi):
         return _ticket_response(request, ticket)
 
 
-class TicketMergeApi(JsonBodyApi):
+class TicketMergeApi(APIView):
     @extend_schema(
         operation_id="ticket_merge",
         request=TicketMergeInputSerializer,
@@ -415,7 +413,7 @@ class TicketMergeApi(JsonBodyApi):
         return _ticket_response(request, target)
 
 
-class TicketUpdateApi(JsonBodyApi):
+class TicketUpdateApi(APIView):
     @extend_schema(
         operation_id="ticket_update",
         request=TicketUpdateInputSerializer,
@@ -439,7 +437,7 @@ class TicketUpdateApi(JsonBodyApi):
         return _ticket_response(request, ticket)
 
 
-class TicketSplitApi(JsonBodyApi):
+class TicketSplitApi(APIView):
     @extend_schema(
         operation_id="ticket_split",
         request=TicketSplitInputSerializer,
