@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in messages (signed portal links) point at the server `make demo` starts.
+export KEFU_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: demo install test bench lint format messages clean system-deps static worker
 

@@ -16,8 +16,11 @@ class StyledForm(forms.Form):
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
-                continue
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+                # Tabler draws a box or a dot only for .form-check-input (for the multiple
+                # widgets the attrs go to each option's input).
+                css = "form-check-input"
+            else:
+                css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
     def add_error(self, field: str | None, error: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core.forms import StaffChoiceField, StaffMultipleChoiceField, StyledForm, date_field
 from kefu.customers.models import Customer
@@ -230,7 +231,9 @@ class NodeTemplateForm(StyledForm):
     name = forms.CharField(label=_("Node"), max_length=60)
     offset_days = forms.IntegerField(label=_("Days after start"), min_value=0, max_value=3650)
     standard = _text(_("Standard"), required=False, rows=2)
-    owner = forms.ChoiceField(label=_("Owner"), choices=Owner.choices, initial=Owner.MANAGER)
+    owner = forms.ChoiceField(
+        label=pgettext_lazy("commission node", "Owner"), choices=Owner.choices, initial=Owner.MANAGER
+    )
     push_text = forms.CharField(label=_("Message to the client"), required=False, max_length=200)
     client_action = forms.CharField(label=_("Needed from the client"), required=False, max_length=200)
     aspects = forms.MultipleChoiceField(

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core.models import BaseModel, OrgOwnedModel
 
@@ -73,7 +74,7 @@ class FollowUpTemplate(models.Model):
     deliverable was used, any new need) or extended service 服务延伸 (e.g. registering the mortgage)."""
 
     class Kind(models.TextChoices):
-        FOLLOW_UP = "follow_up", _("Follow-up")
+        FOLLOW_UP = "follow_up", pgettext_lazy("commission task", "Follow-up")
         EXTENDED = "extended", _("Extended service")
 
     type = models.ForeignKey(

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Avg, Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
+from kefu.core.permissions import can
 from kefu.core.scoping import Viewer, ancestor_ids, nearest, one_or_404, visible
 from kefu.core.zones import local_today
 from kefu.engagements.models import (
@@ -163,10 +164,11 @@ def task_get(viewer: Viewer, *, pk: int) -> FollowUpTask:
 
 
 def my_commissions(viewer: Membership, *, today: date | None = None, limit: int = 10) -> list[Commission]:
-    """The manager's workbench: their open commissions (as manager or member), late nodes first."""
-    return list(
-        commission_list(viewer, manager_id=viewer.pk, today=today).filter(status__in=Commission.OPEN_STATUSES)[:limit]
-    )
+    """The workbench: a professional's open commissions (as manager or member), a supervisor's
+    whole unit's; late nodes first."""
+    manager_id = None if can(viewer, "engagements.supervise") else viewer.pk
+    rows = commission_list(viewer, manager_id=manager_id, today=today)
+    return list(rows.filter(status__in=Commission.OPEN_STATUSES)[:limit])
 
 
 def my_tasks(viewer: Membership, *, limit: int = 10) -> list[FollowUpTask]:
@@ -179,7 +181,11 @@ def my_tasks(viewer: Membership, *, limit: int = 10) -> list[FollowUpTask]:
 
 
 def task_list(viewer: Viewer, *, open_only: bool = True, assignee_id: int | None = None) -> QuerySet[FollowUpTask]:
-    rows = visible(FollowUpTask, viewer).select_related("commission__client", "assignee", "done_by")
+    rows = (
+        visible(FollowUpTask, viewer)
+        .select_related("commission__client", "commission__organisation", "assignee", "done_by")
+        .prefetch_related("commission__members")
+    )
     if open_only:
         rows = rows.filter(done_at__isnull=True)
     if assignee_id:

@@ -554,12 +554,14 @@ def task_list(request: PageRequest) -> HttpResponse:
         viewer, open_only=filters.get("status") != "all", assignee_id=assignee.pk if assignee is not None else None
     )
     page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for task in page_obj:
+        # Only the commission's team (or a supervisor) may record the outcome; others just see it.
+        task.can_complete = services.works_on(viewer, task.commission)  # type: ignore[attr-defined]
     context = {
         "form": form,
         "page_obj": page_obj,
         "is_filtered": bool(filters),
         "today": local_today(viewer.unit),
-        "can_work": can(viewer, "engagements.work"),
         "mine_url_query": f"assignee={viewer.pk}",
     }
     template = "engagements/task_list.html"
@@ -579,8 +581,13 @@ def task_complete(request: PageRequest, task_id: int) -> HttpResponse:
         if done is not None:
             messages.success(request, _("“%(task)s” is done and on the client's timeline.") % {"task": task.title})
             return redirect("engagements:task_list") if back else _back(task.commission, "tasks")
-    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     if back:
+        # The list has one small form per task: say which task and what is missing.
+        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(
+            request, _("“%(task)s” was not marked done: %(problems)s") % {"task": task.title, "problems": problems}
+        )
         return redirect("engagements:task_list")
+    messages.error(request, _("Nothing was saved; see the form below."))
     commission = selectors.commission_get(viewer, pk=task.commission_id)
     return _detail_page(request, commission, forms={"task": form, "task_id": task.pk}, status=400)

@@ -44,6 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
             totals=property_totals(viewer=viewer),
             projects=projects,
             units_chart=_units_chart(projects) if projects else None,
+            can_import_properties=can(viewer, "properties.import"),
         )
     if can(viewer, "orgs.manage_staff"):
         context.update(
@@ -64,5 +65,6 @@ def home(request: HttpRequest) -> HttpResponse:
             my_commissions=my_commissions(viewer),
             my_commission_tasks=my_tasks(viewer),
             can_open_commission=can(viewer, "engagements.work"),
+            supervises_commissions=can(viewer, "engagements.supervise"),
         )
     return TemplateResponse(request, "workbench/home.html", context)

@@ -529,3 +529,45 @@ def test_statistics_query_count(
 LIST_QUERIES = 12
 DETAIL_QUERIES = 19
 STATISTICS_QUERIES = 15
+
+
+# What the walk found
+
+
+def test_the_list_says_how_many_nodes_are_late_in_chinese(as_manager, commission):
+    body = as_manager.get(reverse("engagements:commission_list")).content.decode()
+
+    assert "3 个节点延误" in body
+
+
+def test_the_task_list_offers_done_only_on_tasks_of_the_viewers_commissions(
+    consultancy, as_manager, colleague, appraisal
+):
+    theirs = open_commission(consultancy, manager=colleague, type_=appraisal, client=client_with_mobile(consultancy))
+    _deliver(theirs, colleague)
+    task = theirs.tasks.first()
+
+    body = as_manager.get(reverse("engagements:task_list")).content.decode()
+
+    assert task.title in body
+    assert reverse("engagements:task_complete", kwargs={"task_id": task.pk}) not in body
+
+
+def test_an_empty_outcome_on_the_task_list_names_the_task(consultancy, manager, as_manager, appraisal):
+    mine = open_commission(consultancy, manager=manager, type_=appraisal, client=client_with_mobile(consultancy))
+    _deliver(mine, manager)
+    task = mine.tasks.order_by("due_on").first()
+
+    response = as_manager.post(
+        reverse("engagements:task_complete", kwargs={"task_id": task.pk}), {"outcome": "", "next": "tasks"}, follow=True
+    )
+
+    assert f"“{task.title}”未标记完成" in response.content.decode()
+    task.refresh_from_db()
+    assert task.done_at is None
+
+
+def test_a_supervisors_workbench_lists_the_units_open_commissions(boss, client_for, commission):
+    body = client_for(boss).get(reverse("workbench:home")).content.decode()
+
+    assert commission.title in body
