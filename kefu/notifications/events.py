@@ -57,6 +57,14 @@ _STAFF_TICKET_VARS = {
 EVENTS: dict[str, Event] = {}
 
 
+def _bell_and_wecom(body: str, *, subject: str, link_on_wecom: bool = False) -> dict[str, Text]:
+    """The same staff text in the bell and in WeCom; WeCom has no page to open, so it may carry the link."""
+    return {
+        Channel.INAPP: Text(body, subject=subject),
+        Channel.WECOM: Text(body + "{link}" if link_on_wecom else body, subject=subject),
+    }
+
+
 def _register(event: Event) -> Event:
     EVENTS[event.key] = event
     return event
@@ -113,8 +121,7 @@ TICKET_ASSIGNED = _register(
         channels=(Channel.INAPP, Channel.WECOM),
         variables=_STAFF_TICKET_VARS,
         texts={
-            Channel.INAPP: Text("{customer_name}：{summary}。请在{due_at}前处理。", subject="新{kind}{ticket_number}"),
-            Channel.WECOM: Text("{customer_name}：{summary}。请在{due_at}前处理。", subject="新{kind}{ticket_number}"),
+            **_bell_and_wecom("{customer_name}：{summary}。请在{due_at}前处理。", subject="新{kind}{ticket_number}"),
             Channel.EMAIL: Text(
                 "{customer_name}：{summary}\n请在{due_at}前处理。\n{link}", subject="新{kind}{ticket_number}"
             ),
@@ -132,10 +139,7 @@ TICKET_WARNED = _register(
         channels=(Channel.INAPP, Channel.WECOM),
         variables={**_STAFF_TICKET_VARS, "step": (_("Clock"), "首次响应")},
         texts={
-            Channel.INAPP: Text(
-                "{step}将于{due_at}到期：{customer_name}，{summary}", subject="即将超时：{ticket_number}"
-            ),
-            Channel.WECOM: Text(
+            **_bell_and_wecom(
                 "{step}将于{due_at}到期：{customer_name}，{summary}", subject="即将超时：{ticket_number}"
             ),
             Channel.EMAIL: Text(
@@ -159,10 +163,7 @@ TICKET_ESCALATED = _register(
             "level": (_("Escalation level"), "主管"),
         },
         texts={
-            Channel.INAPP: Text(
-                "{step}已于{due_at}超时，升级至{level}：{customer_name}，{summary}", subject="超时升级：{ticket_number}"
-            ),
-            Channel.WECOM: Text(
+            **_bell_and_wecom(
                 "{step}已于{due_at}超时，升级至{level}：{customer_name}，{summary}", subject="超时升级：{ticket_number}"
             ),
             Channel.SMS: Text("工单{ticket_number}{step}已超时，升级至{level}，请尽快处理。"),
@@ -274,11 +275,7 @@ SURVEY_INTERVENTION = _register(
             "link": (_("Link"), "https://kefu.example.com/surveys/interventions/7/"),
         },
         texts={
-            Channel.INAPP: Text(
-                "{customer_name}对{staff_name}的评价低于良好：{reason}。请在{due_at}前联系客户。",
-                subject="评价干预：{customer_name}",
-            ),
-            Channel.WECOM: Text(
+            **_bell_and_wecom(
                 "{customer_name}对{staff_name}的评价低于良好：{reason}。请在{due_at}前联系客户。",
                 subject="评价干预：{customer_name}",
             ),
@@ -373,13 +370,10 @@ COMMISSION_LATE_ESCALATION = _register(
         channels=(Channel.INAPP, Channel.WECOM),
         variables={**_STAFF_COMMISSION_VARS, "planned_on": (_("Planned on"), "11月20日")},
         texts={
-            Channel.INAPP: Text(
+            **_bell_and_wecom(
                 "{customer_name}的委托{commission_number}“{node_name}”原定{planned_on}完成，已逾期。",
                 subject="节点逾期：{commission_title}",
-            ),
-            Channel.WECOM: Text(
-                "{customer_name}的委托{commission_number}“{node_name}”原定{planned_on}完成，已逾期。{link}",
-                subject="节点逾期：{commission_title}",
+                link_on_wecom=True,
             ),
         },
     )
@@ -395,13 +389,10 @@ COMMISSION_UNREACHABLE = _register(
         channels=(Channel.INAPP, Channel.WECOM),
         variables={**_STAFF_COMMISSION_VARS, "reason": (_("Why"), "客户联系人没有手机号，也未绑定微信")},
         texts={
-            Channel.INAPP: Text(
+            **_bell_and_wecom(
                 "委托{commission_number}“{node_name}”的消息未能送达{customer_name}：{reason}。请直接联系客户。",
                 subject="客户未收到节点推送：{commission_title}",
-            ),
-            Channel.WECOM: Text(
-                "委托{commission_number}“{node_name}”的消息未能送达{customer_name}：{reason}。请直接联系客户。{link}",
-                subject="客户未收到节点推送：{commission_title}",
+                link_on_wecom=True,
             ),
         },
     )
@@ -420,9 +411,8 @@ COMMISSION_TASK_DUE = _register(
             "due_on": (_("Due on"), "12月23日"),
         },
         texts={
-            Channel.INAPP: Text("{customer_name}的委托{commission_number}：{task}，{due_on}到期。", subject="{task}"),
-            Channel.WECOM: Text(
-                "{customer_name}的委托{commission_number}：{task}，{due_on}到期。{link}", subject="{task}"
+            **_bell_and_wecom(
+                "{customer_name}的委托{commission_number}：{task}，{due_on}到期。", subject="{task}", link_on_wecom=True
             ),
         },
     )
