@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from benchmarks.run import measure, percentiles, report
+from benchmarks.run import analyze, measure, percentiles, report
 from kefu.core.roles import Role
 from kefu.customers.models import Customer
 from kefu.engagements import selectors
@@ -207,18 +207,6 @@ def _seed(unit: OrgUnit, admin: Membership) -> None:
             Answer.objects.bulk_create(answers, batch_size=CHUNK)
             Intervention.objects.bulk_create(interventions, batch_size=CHUNK)
             made += want
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for table in (
-                "engagements_commission",
-                "engagements_node",
-                "engagements_evaluation",
-                "surveys_invitation",
-                "surveys_response",
-                "surveys_answer",
-                "surveys_intervention",
-            ):
-                cursor.execute(f"ANALYZE {table}")
     print(f"seeded {COMMISSIONS:,} commissions, {made:,} evaluations in {time.perf_counter() - start:.1f} s")
 
 
@@ -238,6 +226,7 @@ def run() -> None:
     unit = _unit()
     admin = _member(unit, "bench-eng-admin", "咨询管理员", Role.ADMIN)
     _seed(unit, admin)
+    analyze()
     commissions = Commission.objects.filter(organisation=unit)
     nodes = Node.objects.filter(commission__organisation=unit)
     evaluations = Evaluation.objects.filter(commission__organisation=unit)

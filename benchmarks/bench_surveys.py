@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from benchmarks.run import measure, percentiles, report
+from benchmarks.run import analyze, measure, percentiles, report
 from kefu.core.roles import Role
 from kefu.customers.models import Consent, ContactMethod, Customer
 from kefu.notifications import configuration
@@ -179,12 +179,6 @@ def _seed_answers(unit: OrgUnit, template: SurveyTemplate) -> None:
                         text = "回复有些慢"
                     answers.append(Answer(response=response, question=question, score=score, text=text))
             Answer.objects.bulk_create(answers, batch_size=CHUNK)
-    if connection.vendor == "postgresql":
-        # Planner statistics, as autovacuum would gather them after a load this size; without
-        # them the first aggregates run several times slower.
-        with connection.cursor() as cursor:
-            for table in ("surveys_invitation", "surveys_response", "surveys_answer"):
-                cursor.execute(f"ANALYZE {table}")
     print(f"seeded {RESPONSES:,} responses × {len(questions)} answers in {time.perf_counter() - start:.1f} s")
 
 
@@ -226,6 +220,7 @@ def run() -> None:
     )
 
     _seed_answers(unit, template)
+    analyze()
     answers = Answer.objects.filter(response__invitation__organisation=unit).count()
     size = f"{answers:,} answers"
     samples: list[float] = []

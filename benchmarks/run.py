@@ -45,6 +45,14 @@ def measure(client: Client, urls: list[str], repeat: int) -> tuple[float, float,
     return p50, p95, queries
 
 
+def analyze() -> None:
+    """Fresh planner statistics on PostgreSQL before measuring, as autovacuum keeps them in
+    production: a suite's tables may have been loaded or changed since they were last analysed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def report(name: str, size: str, result: tuple[float, float, int]) -> None:
     p50, p95, queries = result
     print(f"{name:<42} {size:<22} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   queries ≤ {queries}")
