@@ -48,4 +48,8 @@ ACCESS: dict[str, Rule] = {
     "api:commission_task_complete": ACTIONS["engagements.work"],
     "api:commission_statistics": ACTIONS["engagements.report"],
     "api:commission_scorecard": ACTIONS["engagements.report"],
+    # Reading the weights is for report readers; setting them, for administrators (the service).
+    "api:commission_weights": ACTIONS["engagements.report"],
+    "api:commission_close": ACTIONS["engagements.work"],
+    "api:commission_cancel": ACTIONS["engagements.supervise"],
 }

@@ -433,3 +433,12 @@ class StatRowOutputSerializer(serializers.Serializer):
     score = serializers.DecimalField(
         max_digits=5, decimal_places=1, allow_null=True, help_text="Scorecard only: weighted out of 100."
     )
+
+
+class WeightsSerializer(serializers.Serializer):
+    """The scorecard's weights for appraisal, in percent; they add up to 100."""
+
+    on_time_weight = StrictIntegerField(min_value=0, max_value=100)
+    evaluation_weight = StrictIntegerField(min_value=0, max_value=100)
+    response_weight = StrictIntegerField(min_value=0, max_value=100)
+    intervention_weight = StrictIntegerField(min_value=0, max_value=100)

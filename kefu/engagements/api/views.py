@@ -49,6 +49,7 @@ from kefu.engagements.api.serializers import (
     StatRowOutputSerializer,
     TaskCompleteInputSerializer,
     TaskOutputSerializer,
+    WeightsSerializer,
 )
 from kefu.engagements.errors import DuplicateClientKey
 from kefu.engagements.models import Commission, Node
@@ -486,3 +487,56 @@ class ScorecardApi(APIView):
     def get(self, request: Request) -> Response:
         rows = selectors.scorecard(viewer_of(request), **parse_filters(ScorecardFilters, request))
         return Response(StatRowOutputSerializer(rows, many=True).data)
+
+
+class CommissionCloseApi(APIView):
+    @extend_schema(
+        operation_id="commission_close",
+        request=None,
+        responses={200: CommissionOutputSerializer, **WRITE_ERRORS},
+        tags=TAGS,
+        description="Close a delivered commission; its contacts are asked for the full nine-aspect evaluation.",
+    )
+    def post(self, request: Request, commission_id: int) -> Response:
+        commission = services.commission_close(actor=viewer_of(request), commission=_commission(request, commission_id))
+        return _commission_response(request, commission)
+
+
+class CommissionCancelApi(APIView):
+    @extend_schema(
+        operation_id="commission_cancel",
+        request=ReasonInputSerializer,
+        responses={200: CommissionOutputSerializer, **WRITE_ERRORS},
+        tags=TAGS,
+        description="Cancel an open commission with the reason (supervisors and administrators).",
+    )
+    def post(self, request: Request, commission_id: int) -> Response:
+        commission = services.commission_cancel(
+            actor=viewer_of(request),
+            commission=_commission(request, commission_id),
+            **valid_body(ReasonInputSerializer, request),
+        )
+        return _commission_response(request, commission)
+
+
+class WeightsApi(APIView):
+    @extend_schema(
+        operation_id="commission_weights_get",
+        responses={200: WeightsSerializer, **ERROR_RESPONSES},
+        tags=TAGS,
+        description="The scorecard weights that apply to the caller's unit (its own or the nearest above).",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(WeightsSerializer(selectors.weights_for(viewer_of(request))).data)
+
+    @extend_schema(
+        operation_id="commission_weights_save",
+        request=WeightsSerializer,
+        responses={200: WeightsSerializer, **WRITE_ERRORS},
+        tags=TAGS,
+        description="Set the caller's unit's scorecard weights (administrators); they must add up to 100.",
+    )
+    def post(self, request: Request) -> Response:
+        viewer = viewer_of(request)
+        weights = services.weights_save(actor=viewer, unit=viewer.unit, **valid_body(WeightsSerializer, request))
+        return Response(WeightsSerializer(weights).data)

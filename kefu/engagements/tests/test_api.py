@@ -218,3 +218,38 @@ def test_statistics_groups_by_manager(api_client_for, manager, commission):
 
     assert response.status_code == 200
     assert [(row["label"], row["commissions"], row["nodes_late"]) for row in response.json()] == [("周明", 1, 3)]
+
+
+def test_close_a_delivered_commission_asks_for_the_full_evaluation(api_client_for, manager, commission):
+    from kefu.engagements.services import node_skip
+
+    for node in _nodes(commission):
+        node_skip(actor=manager, node=node, reason="客户已自行办理")
+    url = reverse("api:commission_close", kwargs={"commission_id": commission.pk})
+
+    response = api_client_for(manager).post(url, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "closed"
+    assert commission.evaluations.filter(node=None).count() == commission.contacts.count()
+
+
+def test_cancel_needs_a_reason_and_a_supervisor(api_client_for, manager, boss, commission):
+    url = reverse("api:commission_cancel", kwargs={"commission_id": commission.pk})
+
+    assert api_client_for(manager).post(url, {"reason": "客户撤回委托"}, format="json").status_code == 403
+    missing = api_client_for(boss).post(url, {"reason": ""}, format="json")
+    assert missing.status_code == 400
+    assert "reason" in missing.json()["fields"]
+    assert api_client_for(boss).post(url, {"reason": "客户撤回委托"}, format="json").json()["status"] == "cancelled"
+
+
+def test_weights_are_read_by_reporters_and_set_by_administrators(api_client_for, boss, type_admin):
+    url = reverse("api:commission_weights")
+    body = {"on_time_weight": 40, "evaluation_weight": 40, "response_weight": 10, "intervention_weight": 10}
+
+    assert api_client_for(boss).get(url).json()["on_time_weight"] == 30
+    assert api_client_for(boss).post(url, body, format="json").status_code == 403
+    assert api_client_for(type_admin).post(url, {**body, "response_weight": 20}, format="json").status_code == 400
+    assert api_client_for(type_admin).post(url, body, format="json").json() == body
+    assert api_client_for(boss).get(url).json()["on_time_weight"] == 40
