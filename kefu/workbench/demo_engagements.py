@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -293,6 +294,8 @@ def _commission(
         at = _at(unit, actual, rng.randint(15, 18), rng.randint(0, 59), now)
         with clock(at):
             engagement_services.node_complete(actor=manager, node=node, actual_on=actual, now=at)
+            if "报告" in node.name:
+                _report(commission=commission, node=node, manager=manager, day=actual, at=at)
         _answer(spec, rng, Evaluation.objects.filter(node=node), low=node.order in spec.low, at=at, now=now)
         previous = actual
         if spec.plan is not None and spec.plan.after == index:
@@ -309,6 +312,18 @@ def _commission(
             engagement_services.commission_close(actor=manager, commission=commission, now=at)
         evaluations = Evaluation.objects.filter(commission=commission, node=None)
         _answer(spec, rng, evaluations, low=0 in spec.low, at=at, now=now)
+
+
+def _report(*, commission: Commission, node: Node, manager: Membership, day: date, at: datetime) -> None:
+    """The report a report node delivers, shared with the client (a text summary stands in for it)."""
+    text = (
+        f"{commission.title}\n{node.name}\n委托编号：{commission.number}\n客户：{commission.client.name}\n"
+        f"出具日期：{day:%Y-%m-%d}\n项目负责人：{manager.name}\n\n{node.standard}\n"
+    )
+    file = ContentFile(text.encode("utf-8"), name=f"{commission.number}-{node.order}.txt")
+    engagement_services.deliverable_add(
+        actor=manager, commission=commission, file=file, name=f"{node.name}（摘要）", node=node, now=at
+    )
 
 
 def _plan_change(plan: Plan, *, commission: Commission, manager: Membership, at: datetime, now: datetime) -> None:

@@ -2,7 +2,7 @@ from django.core.management import call_command
 
 from kefu.core.roles import Role
 from kefu.customers.models import Customer, Household
-from kefu.engagements.models import Commission, CommissionType, Evaluation, FollowUpTask, Node
+from kefu.engagements.models import Commission, CommissionType, Deliverable, Evaluation, FollowUpTask, Node
 from kefu.orgs.models import Membership, OrgUnit, RoleGrant
 from kefu.properties.models import Project, Unit
 
@@ -41,6 +41,7 @@ def test_seed_demo_runs_commissions_at_every_stage(tmp_path):
     assert Node.objects.filter(delay_days__gt=0).exists()
     assert FollowUpTask.objects.filter(done_at__isnull=False).exists()
     assert Evaluation.objects.filter(invitation__status="answered", node=None).exists()
+    assert Deliverable.objects.filter(is_shared=True, node__name__contains="报告").exists()
 
 
 def test_seed_demo_run_twice_changes_nothing(tmp_path):
