@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 from kefu.audit.models import AuditEntry
 from kefu.audit.services import audit_record
 from kefu.core.errors import Forbidden, InvalidInput
+from kefu.core.numbering import next_daily_number
 from kefu.core.permissions import can, ensure_can, in_scope
 from kefu.core.scoping import ancestor_ids, nearest
 from kefu.core.texts import stored_text
@@ -258,12 +259,7 @@ def template_dicts(type_: CommissionType) -> tuple[list[dict[str, Any]], list[di
 
 
 def _next_number(now: datetime) -> str:
-    day = timezone.localdate(now)
-    CommissionSequence.objects.bulk_create([CommissionSequence(day=day, last=0)], ignore_conflicts=True)
-    sequence = CommissionSequence.objects.select_for_update().get(day=day)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"WT{day:%Y%m%d}{sequence.last:04d}"
+    return next_daily_number(CommissionSequence, prefix="WT", moment=now)
 
 
 def _same_group(a: OrgUnit, b: OrgUnit) -> bool:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kefu.core.errors import InvalidInput
+from kefu.core.numbering import next_daily_number
 from kefu.core.permissions import can, ensure_can, in_scope
 from kefu.core.texts import stored_text
 from kefu.customers.models import Customer
@@ -102,12 +103,7 @@ def _ensure_not_done(ticket: Ticket) -> None:
 
 
 def _next_number(received_at: datetime) -> str:
-    day = timezone.localdate(received_at)
-    TicketSequence.objects.bulk_create([TicketSequence(day=day, last=0)], ignore_conflicts=True)
-    sequence = TicketSequence.objects.select_for_update().get(day=day)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"KS{day:%Y%m%d}{sequence.last:04d}"
+    return next_daily_number(TicketSequence, prefix="KS", moment=received_at)
 
 
 def ticket_organisation(*, customer: Customer, unit: Unit | None) -> OrgUnit:
